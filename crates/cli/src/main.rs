@@ -1,1 +1,67 @@
-fn main() {}
+//! `mskgate`: the command-line front of mskgate-auth, -validator and -runtime.
+//!
+//! Thin by design: parse arguments, install logging, call a library, print, choose the exit code
+//! (0 success, 1 findings or failures, 2 usage, IO or internal error).
+
+mod args;
+mod output;
+mod secret;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command, SecretCommand};
+
+/// Exit codes shared by every subcommand.
+pub(crate) mod exit {
+    /// Success: no error-level finding.
+    pub(crate) const OK: u8 = 0;
+    /// The command ran and found errors (unusable secret, failing check).
+    pub(crate) const FINDINGS: u8 = 1;
+    /// Usage, IO or internal error.
+    pub(crate) const USAGE: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.verbose, cli.global.quiet);
+    let result = match &cli.command {
+        Command::Secret {
+            command: SecretCommand::Inspect(a),
+        } => secret::inspect(a, &cli.global),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(exit::OK),
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "error: {err:#}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MSKGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .without_time()
+        .try_init();
+}
