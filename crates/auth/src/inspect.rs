@@ -186,7 +186,7 @@ fn finish(
     key: Option<KeyReport>,
     credentials: Option<Credentials>,
 ) -> Inspection {
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let usable = !findings.iter().any(|f| f.severity == Severity::Error);
     let lambda_compatible = usable && !findings.iter().any(|f| f.blocks_lambda);
     Inspection {

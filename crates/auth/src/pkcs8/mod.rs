@@ -309,7 +309,7 @@ fn pbes2_too_costly(p: &pkcs5::pbes2::Parameters) -> bool {
         pkcs5::pbes2::Kdf::Pbkdf2(k) => k.iteration_count > legacy::MAX_ITERATIONS,
         // N = 2^20 with r = 8 already needs 1 GiB; openssl's default is 2^14.
         pkcs5::pbes2::Kdf::Scrypt(s) => {
-            u64::from(s.cost_parameter) * u64::from(s.block_size) * u64::from(s.parallelization)
+            s.cost_parameter * u64::from(s.block_size) * u64::from(s.parallelization)
                 > (1 << 20) * 8
         }
         _ => false,

@@ -256,8 +256,11 @@ pub fn check_client_chain(
     let has_unverifiable = findings
         .iter()
         .any(|f| f.code == &rules::SIGNATURE_UNVERIFIABLE);
-    if !has_error && !has_unverifiable {
-        if let Some(why) = webpki_rejects(chain, &path, top_is_root, trust, now) {
+    if !has_error
+        && !has_unverifiable
+        && let Some(why) = webpki_rejects(chain, &path, top_is_root, trust, now)
+    {
+        {
             findings.push(Finding::error(
                 &rules::CHAIN_ORDER,
                 format!("path validation (rustls-webpki) rejects the chain: {why}"),
@@ -358,8 +361,10 @@ fn check_validity(
 }
 
 fn check_strength(c: &Certificate, p: &X509Certificate<'_>, is_root: bool, out: &mut Vec<Finding>) {
-    if let Ok(PublicKey::RSA(rsa)) = p.public_key().parsed() {
-        if rsa.key_size() < 2048 {
+    if let Ok(PublicKey::RSA(rsa)) = p.public_key().parsed()
+        && rsa.key_size() < 2048
+    {
+        {
             out.push(Finding::error(
                 &rules::WEAK_CRYPTO,
                 format!("{} has an RSA-{} key; at least 2048 bits are required", label(c), rsa.key_size()),
@@ -401,8 +406,10 @@ fn check_client_usage(c: &Certificate, p: &X509Certificate<'_>, out: &mut Vec<Fi
             ));
         }
     }
-    if let Ok(Some(ku)) = p.key_usage() {
-        if !ku.value.digital_signature() {
+    if let Ok(Some(ku)) = p.key_usage()
+        && !ku.value.digital_signature()
+    {
+        {
             out.push(Finding::error(
                 &rules::CLIENT_CERT_USAGE,
                 format!("the client certificate {} does not allow digital signatures (key usage lacks digitalSignature), which TLS client authentication needs", label(c)),
@@ -416,8 +423,10 @@ fn check_issuer(c: &Certificate, p: &X509Certificate<'_>, below: usize, out: &mu
     let help = "a certificate that signs others needs basicConstraints CA:TRUE and keyUsage keyCertSign; re-issue it as a CA";
     match p.basic_constraints() {
         Ok(Some(bc)) if bc.value.ca => {
-            if let Some(limit) = bc.value.path_len_constraint {
-                if below > limit as usize {
+            if let Some(limit) = bc.value.path_len_constraint
+                && below > limit as usize
+            {
+                {
                     out.push(Finding::error(
                         &rules::ISSUER_NOT_CA,
                         format!("{} allows {limit} intermediate(s) below it (pathLen) but {below} follow", label(c)),
@@ -435,8 +444,10 @@ fn check_issuer(c: &Certificate, p: &X509Certificate<'_>, below: usize, out: &mu
             help,
         )),
     }
-    if let Ok(Some(ku)) = p.key_usage() {
-        if !ku.value.key_cert_sign() {
+    if let Ok(Some(ku)) = p.key_usage()
+        && !ku.value.key_cert_sign()
+    {
+        {
             out.push(Finding::error(
                 &rules::ISSUER_NOT_CA,
                 format!(
