@@ -1,0 +1,3 @@
+//! End-to-end tests against real brokers on loopback (see `docs/test-harness.md`).
+
+mod broker;
