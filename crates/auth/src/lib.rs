@@ -5,6 +5,7 @@
 //! - [`x509`]: certificate chains, checked leaf → intermediates → root;
 //! - [`pkcs8`]: private keys, plain or encrypted (PBES2, PBES1, PKCS#12 PBE), PKCS#1 and SEC1;
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
+//! - [`iam`]: AWS credentials (and MSK IAM tokens);
 //! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret.
 //!
 //! The crate does no IO: it reads no files, sockets, environment or clock. Callers pass text and
@@ -24,6 +25,7 @@
 
 mod error;
 pub mod finding;
+pub mod iam;
 mod inspect;
 mod pem_text;
 pub mod pkcs8;
