@@ -49,6 +49,16 @@ pub(crate) enum Format {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Connect to brokers and check each step: TCP, TLS, ApiVersions, SASL, Metadata.
+    #[command(after_help = "\
+Examples:
+  mskgate probe --bootstrap b-1.demo.abc123.c2.kafka.us-east-1.amazonaws.com:9096 \\
+    --auth scram-512 --secret arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_alice
+  mskgate probe --bootstrap 127.0.0.1:19095 --auth mtls --secret file:fixtures/secrets/mtls-rsa-plain.json \\
+    --ca fixtures/pki/rsa/root.pem --format json
+
+Exit status: 0 every broker passed, 1 a broker failed, 2 usage error.")]
+    Probe(ProbeArgs),
     /// Work with Secrets Manager secrets.
     Secret {
         #[command(subcommand)]
@@ -68,6 +78,46 @@ Examples:
 
 Exit status: 0 usable, 1 not usable, 2 usage or IO error.")]
     Inspect(InspectArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuthArg {
+    None,
+    Tls,
+    Mtls,
+    #[value(name = "scram-512")]
+    Scram512,
+    #[value(name = "scram-256")]
+    Scram256,
+    Iam,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProbeArgs {
+    /// Brokers to probe: HOST:PORT[,HOST:PORT…].
+    #[arg(long, value_delimiter = ',', required = true, value_name = "HOST:PORT")]
+    pub(crate) bootstrap: Vec<String>,
+    /// Authentication mode.
+    #[arg(long, value_enum)]
+    pub(crate) auth: AuthArg,
+    /// Where the secret comes from (SCRAM or mTLS): file:PATH, env:VAR, a Secrets Manager ARN or sm:NAME.
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) secret: Option<String>,
+    /// PEM file of the CA that signed the brokers' certificates (default: the system's roots).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+    /// AWS region for IAM tokens (default: from the broker host name or the AWS configuration).
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// Send SASL credentials without TLS. For test brokers only: the credentials cross the network in the clear.
+    #[arg(long)]
+    pub(crate) allow_plaintext_sasl: bool,
+    /// Deadline of each step, in milliseconds.
+    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    pub(crate) timeout_ms: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]

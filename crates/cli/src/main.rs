@@ -5,7 +5,9 @@
 
 mod args;
 mod output;
+mod probe;
 mod secret;
+mod token;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Command::Secret {
             command: SecretCommand::Inspect(a),
         } => secret::inspect(a, &cli.global),
+        Command::Probe(a) => probe::run(a, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),

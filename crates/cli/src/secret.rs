@@ -148,3 +148,14 @@ fn render_text(v: &Inspection, now: OffsetDateTime, style: Style) -> String {
     }
     out
 }
+
+/// Reads a secret from a source: `file:PATH`, `env:VAR` or a plain path.
+pub(crate) async fn load_secret(source: &str) -> Result<SecretString> {
+    if let Some(var) = source.strip_prefix("env:") {
+        return std::env::var(var)
+            .map(SecretString::new)
+            .with_context(|| format!("environment variable {var} is not set (or not UTF-8)"));
+    }
+    let path = source.strip_prefix("file:").unwrap_or(source);
+    read_input(std::path::Path::new(path))
+}

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `mskgate` binary: exit codes, output contracts, no leaks.
 
+mod probe;
 mod secret_inspect;
 
 use std::path::PathBuf;

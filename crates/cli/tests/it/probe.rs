@@ -1,0 +1,254 @@
+//! `mskgate probe` against the real brokers of the test harness (tansu behind stunnel).
+
+use mskgate_e2e::{Broker, Listener};
+use serde_json::Value;
+
+use crate::{code, mskgate};
+
+fn probe_json(args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["probe", "--format", "json", "--timeout-ms", "5000"];
+    all.extend_from_slice(args);
+    let out = mskgate(&all);
+    let stdout = String::from_utf8(out.stdout.clone()).expect("utf8");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v: Value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    (code(&out), v, stderr)
+}
+
+fn steps(v: &Value, broker: usize) -> Vec<(String, bool)> {
+    v["brokers"][broker]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().expect("step").to_owned(),
+                s["ok"].as_bool().expect("ok"),
+            )
+        })
+        .collect()
+}
+
+fn last_step(v: &Value) -> (String, bool) {
+    steps(v, 0).pop().expect("a step")
+}
+
+fn ca() -> String {
+    crate::repo()
+        .join("fixtures/pki/rsa/root.pem")
+        .display()
+        .to_string()
+}
+
+fn broker() -> &'static Broker {
+    Broker::shared()
+}
+
+#[test]
+fn plaintext_listener_passes_every_step() {
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        broker().bootstrap(Listener::Plaintext),
+        "--auth",
+        "none",
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["brokers"][0]["state"], "OK");
+    let names: Vec<String> = steps(&v, 0).into_iter().map(|s| s.0).collect();
+    assert_eq!(names, ["tcp", "api_versions", "metadata"]);
+    // The harness uses high ports, so the MSK port check speaks up.
+    assert!(
+        v["brokers"][0]["warnings"][0]
+            .as_str()
+            .expect("warning")
+            .contains("MSK serves plaintext on 9092")
+    );
+}
+
+#[test]
+fn tls_listener_passes_with_the_right_ca_and_fails_the_handshake_with_another() {
+    let tls = broker().bootstrap(Listener::Tls);
+    let (code, v, _) = probe_json(&["--bootstrap", tls, "--auth", "tls", "--ca", &ca()]);
+    assert_eq!(code, 0, "{v:#}");
+    let names: Vec<String> = steps(&v, 0).into_iter().map(|s| s.0).collect();
+    assert_eq!(names, ["tcp", "tls", "api_versions", "metadata"]);
+    let rogue = crate::repo()
+        .join("fixtures/pki/rogue/root.pem")
+        .display()
+        .to_string();
+    let (code, v, _) = probe_json(&["--bootstrap", tls, "--auth", "tls", "--ca", &rogue]);
+    assert_eq!(code, 1);
+    assert_eq!(v["brokers"][0]["state"], "TLS handshake failed");
+    assert_eq!(last_step(&v), ("tls".to_owned(), false));
+    assert!(
+        v["brokers"][0]["steps"][1]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("UnknownIssuer")
+    );
+}
+
+#[test]
+fn mtls_listener_accepts_the_fixture_client_and_rejects_others() {
+    let mtls = broker().bootstrap(Listener::Mtls);
+    let good = crate::repo()
+        .join("fixtures/secrets/mtls-rsa-pkcs12-3des.json")
+        .display()
+        .to_string();
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        mtls,
+        "--auth",
+        "mtls",
+        "--ca",
+        &ca(),
+        "--secret",
+        &format!("file:{good}"),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+
+    let rogue = crate::repo()
+        .join("fixtures/secrets/mtls-rogue.json")
+        .display()
+        .to_string();
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        mtls,
+        "--auth",
+        "mtls",
+        "--ca",
+        &ca(),
+        "--secret",
+        &rogue,
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        v["brokers"][0]["state"],
+        "Server failed to authenticate Lambda"
+    );
+
+    let (code, v, _) = probe_json(&["--bootstrap", mtls, "--auth", "tls", "--ca", &ca()]);
+    assert_eq!(code, 1, "no client certificate");
+    assert_eq!(
+        v["brokers"][0]["state"],
+        "Server failed to authenticate Lambda"
+    );
+    assert!(
+        v["brokers"][0]["likely_causes"][0]
+            .as_str()
+            .expect("cause")
+            .contains("no client certificate")
+    );
+}
+
+#[test]
+fn an_unusable_client_secret_is_refused_before_connecting() {
+    let bad = crate::repo()
+        .join("fixtures/secrets/mtls-rsa-wrong-password.json")
+        .display()
+        .to_string();
+    let out = mskgate(&[
+        "probe",
+        "--bootstrap",
+        broker().bootstrap(Listener::Mtls),
+        "--auth",
+        "mtls",
+        "--secret",
+        &bad,
+    ]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CRT006"), "{err}");
+}
+
+#[test]
+fn unreachable_port_is_a_connection_error_at_the_tcp_step() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let (code, v, _) = probe_json(&["--bootstrap", &addr, "--auth", "none"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["brokers"][0]["state"], "Connection error");
+    assert_eq!(last_step(&v), ("tcp".to_owned(), false));
+}
+
+#[test]
+fn plaintext_client_on_a_tls_port_is_named() {
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        broker().bootstrap(Listener::Tls),
+        "--auth",
+        "none",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(v["brokers"][0]["state"], "Kafka protocol error");
+    assert_eq!(last_step(&v), ("api_versions".to_owned(), false));
+}
+
+#[test]
+fn reports_every_broker_and_fails_if_any_fails() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let list = format!(
+        "{},127.0.0.1:{port}",
+        broker().bootstrap(Listener::Plaintext)
+    );
+    let (code, v, _) = probe_json(&["--bootstrap", &list, "--auth", "none"]);
+    assert_eq!(code, 1);
+    assert_eq!(v["brokers"][0]["ok"], true);
+    assert_eq!(v["brokers"][1]["ok"], false);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(
+        code(&mskgate(&[
+            "probe",
+            "--bootstrap",
+            "nohostport",
+            "--auth",
+            "none"
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&mskgate(&[
+            "probe",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--auth",
+            "mtls"
+        ])),
+        2,
+        "mtls needs --secret"
+    );
+    assert_eq!(
+        code(&mskgate(&[
+            "probe",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--auth",
+            "tls",
+            "--allow-plaintext-sasl"
+        ])),
+        2
+    );
+    assert_eq!(
+        code(&mskgate(&[
+            "probe",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--auth",
+            "kerberos"
+        ])),
+        2
+    );
+}
