@@ -44,8 +44,13 @@ pub enum Listener {
 
 impl Listener {
     /// Every listener, in the order of the table in `docs/test-harness.md`.
-    pub const ALL: [Listener; 5] =
-        [Listener::Plaintext, Listener::Tls, Listener::Mtls, Listener::ScramTls, Listener::ScramPlaintext];
+    pub const ALL: [Listener; 5] = [
+        Listener::Plaintext,
+        Listener::Tls,
+        Listener::Mtls,
+        Listener::ScramTls,
+        Listener::ScramPlaintext,
+    ];
 
     /// The client's `security.protocol` for this listener.
     pub fn security_protocol(self) -> &'static str {
@@ -175,12 +180,18 @@ impl Broker {
             tools::require(tool)?;
         }
         let base = work_base();
-        fs::create_dir_all(&base).map_err(|e| HarnessError::io(format!("creating {}", base.display()), e))?;
+        fs::create_dir_all(&base)
+            .map_err(|e| HarnessError::io(format!("creating {}", base.display()), e))?;
         prune_stale(&base);
         let work = tempfile::Builder::new()
             .prefix("run-")
             .tempdir_in(&base)
-            .map_err(|e| HarnessError::io(format!("creating a work directory in {}", base.display()), e))?;
+            .map_err(|e| {
+                HarnessError::io(
+                    format!("creating a work directory in {}", base.display()),
+                    e,
+                )
+            })?;
         let work_path = work.path().to_path_buf();
 
         // A picked port can be taken by someone else before tansu binds it; try again with new ports once.
@@ -189,7 +200,9 @@ impl Broker {
             attempt += 1;
             match run_start(&tansu, &work_path) {
                 Ok(()) => break,
-                Err(HarnessError::Script { output, .. }) if attempt < 2 && output.contains("in use") => {
+                Err(HarnessError::Script { output, .. })
+                    if attempt < 2 && output.contains("in use") =>
+                {
                     let _ = run_script("stop", &work_path, STOP_TIMEOUT);
                 }
                 Err(e) => return Err(e),
@@ -211,7 +224,11 @@ impl Broker {
         }
     }
 
-    fn from_ports_env(work: tempfile::TempDir, work_path: &Path, startup: Duration) -> Result<Broker, HarnessError> {
+    fn from_ports_env(
+        work: tempfile::TempDir,
+        work_path: &Path,
+        startup: Duration,
+    ) -> Result<Broker, HarnessError> {
         let env = PortsEnv::read(&work_path.join("ports.env"))?;
         let bootstrap = Listener::ALL.map(|l| env.get(l.ports_key()).map(str::to_owned));
         let [a, b, c, d, e] = bootstrap;
@@ -271,17 +288,33 @@ impl Broker {
     }
 
     /// Like [`Broker::client_config`], with the SCRAM mechanism chosen (ignored by non-SCRAM listeners).
-    pub fn client_config_scram(&self, listener: Listener, mechanism: ScramMechanism) -> Vec<(String, String)> {
+    pub fn client_config_scram(
+        &self,
+        listener: Listener,
+        mechanism: ScramMechanism,
+    ) -> Vec<(String, String)> {
         let path = |p: &Path| p.display().to_string();
         let mut config = vec![
-            ("bootstrap.servers".to_owned(), self.bootstrap(listener).to_owned()),
-            ("security.protocol".to_owned(), listener.security_protocol().to_owned()),
+            (
+                "bootstrap.servers".to_owned(),
+                self.bootstrap(listener).to_owned(),
+            ),
+            (
+                "security.protocol".to_owned(),
+                listener.security_protocol().to_owned(),
+            ),
         ];
-        if matches!(listener, Listener::Tls | Listener::Mtls | Listener::ScramTls) {
+        if matches!(
+            listener,
+            Listener::Tls | Listener::Mtls | Listener::ScramTls
+        ) {
             config.push(("ssl.ca.location".to_owned(), path(&self.pki.ca)));
         }
         if listener == Listener::Mtls {
-            config.push(("ssl.certificate.location".to_owned(), path(&self.pki.client_cert)));
+            config.push((
+                "ssl.certificate.location".to_owned(),
+                path(&self.pki.client_cert),
+            ));
             config.push(("ssl.key.location".to_owned(), path(&self.pki.client_key)));
         }
         if matches!(listener, Listener::ScramTls | Listener::ScramPlaintext) {
@@ -294,18 +327,35 @@ impl Broker {
 
     /// Creates `name` with `partitions` partitions (replication 1) on `listener`'s broker and waits until its
     /// metadata shows them. tansu 0.6 does not auto-create topics, and every listener has its own storage.
-    pub fn create_topic(&self, listener: Listener, name: &str, partitions: i32) -> Result<(), HarnessError> {
+    pub fn create_topic(
+        &self,
+        listener: Listener,
+        name: &str,
+        partitions: i32,
+    ) -> Result<(), HarnessError> {
         let context = format!("creating topic {name} on the {listener} listener");
         let admin: AdminClient<DefaultClientContext> =
-            client::config(&self.client_config(listener)).create().map_err(|e| HarnessError::kafka(&context, e))?;
+            client::config(&self.client_config(listener))
+                .create()
+                .map_err(|e| HarnessError::kafka(&context, e))?;
         let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
-        let options = AdminOptions::new().request_timeout(Some(ADMIN_TIMEOUT)).operation_timeout(Some(ADMIN_TIMEOUT));
-        let results = block_on(admin.create_topics([&topic], &options), ADMIN_TIMEOUT + Duration::from_secs(5))
-            .ok_or_else(|| HarnessError::Timeout { what: context.clone(), after: ADMIN_TIMEOUT })?
-            .map_err(|e| HarnessError::kafka(&context, e))?;
+        let options = AdminOptions::new()
+            .request_timeout(Some(ADMIN_TIMEOUT))
+            .operation_timeout(Some(ADMIN_TIMEOUT));
+        let results = block_on(
+            admin.create_topics([&topic], &options),
+            ADMIN_TIMEOUT + Duration::from_secs(5),
+        )
+        .ok_or_else(|| HarnessError::Timeout {
+            what: context.clone(),
+            after: ADMIN_TIMEOUT,
+        })?
+        .map_err(|e| HarnessError::kafka(&context, e))?;
         for result in results {
             if let Err((topic, code)) = result {
-                return Err(HarnessError::Unexpected(format!("{context}: the broker answered {code} for {topic}")));
+                return Err(HarnessError::Unexpected(format!(
+                    "{context}: the broker answered {code} for {topic}"
+                )));
             }
         }
         let wanted = usize::try_from(partitions).unwrap_or_default();
@@ -314,7 +364,10 @@ impl Broker {
             ADMIN_TIMEOUT,
             || {},
             || {
-                let metadata = admin.inner().fetch_metadata(Some(name), Duration::from_secs(2)).ok()?;
+                let metadata = admin
+                    .inner()
+                    .fetch_metadata(Some(name), Duration::from_secs(2))
+                    .ok()?;
                 let topic = metadata.topics().iter().find(|t| t.name() == name)?;
                 (topic.error().is_none() && topic.partitions().len() == wanted).then_some(())
             },
@@ -361,7 +414,10 @@ impl Drop for Broker {
             eprintln!("mskgate-e2e: stopping the brokers failed: {e:?}");
         }
         if thread::panicking() {
-            eprintln!("mskgate-e2e: keeping the broker logs in {}", work.keep().display());
+            eprintln!(
+                "mskgate-e2e: keeping the broker logs in {}",
+                work.keep().display()
+            );
         }
     }
 }
@@ -369,9 +425,21 @@ impl Drop for Broker {
 /// `broker.sh start` with fresh ports, this process as owner, output in `broker-start.log`.
 fn run_start(tansu: &Path, work: &Path) -> Result<(), HarnessError> {
     let ports = free_ports(9)?;
-    let names = ["P_PLAIN", "P_TLS", "P_MTLS", "P_SCRAM", "P_SASL_PLAIN", "P_MEMORY", "B_TLS", "B_MTLS", "B_SCRAM"];
+    let names = [
+        "P_PLAIN",
+        "P_TLS",
+        "P_MTLS",
+        "P_SCRAM",
+        "P_SASL_PLAIN",
+        "P_MEMORY",
+        "B_TLS",
+        "B_MTLS",
+        "B_SCRAM",
+    ];
     let mut command = script_command("start", work);
-    command.env("MSKGATE_TANSU", tansu).env("MSKGATE_OWNER_PID", process::id().to_string());
+    command
+        .env("MSKGATE_TANSU", tansu)
+        .env("MSKGATE_OWNER_PID", process::id().to_string());
     for (name, port) in names.iter().zip(&ports) {
         command.env(name, port.to_string());
     }
@@ -380,7 +448,10 @@ fn run_start(tansu: &Path, work: &Path) -> Result<(), HarnessError> {
 
 fn script_command(action: &str, work: &Path) -> Command {
     let mut command = Command::new("bash");
-    command.arg(tools::repo_root().join("scripts").join("broker.sh")).arg(action).env("MSKGATE_BROKER_WORK", work);
+    command
+        .arg(tools::repo_root().join("scripts").join("broker.sh"))
+        .arg(action)
+        .env("MSKGATE_BROKER_WORK", work);
     command
 }
 
@@ -390,10 +461,18 @@ fn run_script(action: &'static str, work: &Path, timeout: Duration) -> Result<()
 
 /// Runs the script with its output in a file (never a pipe: the brokers it leaves behind must not hold one
 /// open), bounded by `timeout`.
-fn run(mut command: Command, action: &'static str, work: &Path, timeout: Duration) -> Result<(), HarnessError> {
+fn run(
+    mut command: Command,
+    action: &'static str,
+    work: &Path,
+    timeout: Duration,
+) -> Result<(), HarnessError> {
     let log = work.join(format!("broker-{action}.log"));
-    let out = File::create(&log).map_err(|e| HarnessError::io(format!("creating {}", log.display()), e))?;
-    let err = out.try_clone().map_err(|e| HarnessError::io(format!("duplicating {}", log.display()), e))?;
+    let out = File::create(&log)
+        .map_err(|e| HarnessError::io(format!("creating {}", log.display()), e))?;
+    let err = out
+        .try_clone()
+        .map_err(|e| HarnessError::io(format!("duplicating {}", log.display()), e))?;
     let mut child = command
         .stdin(Stdio::null())
         .stdout(out)
@@ -417,7 +496,12 @@ fn run(mut command: Command, action: &'static str, work: &Path, timeout: Duratio
         return Ok(());
     }
     let output = fs::read_to_string(&log).unwrap_or_default();
-    Err(HarnessError::Script { action, status, log, output })
+    Err(HarnessError::Script {
+        action,
+        status,
+        log,
+        output,
+    })
 }
 
 /// Where work directories go: `$MSKGATE_BROKER_ROOT`, else `<target>/<profile>/mskgate-broker` next to the test
@@ -436,10 +520,15 @@ fn work_base() -> PathBuf {
 /// Removes work directories of earlier runs that are stopped (no PID file left) and older than `STALE_AFTER`:
 /// the shared broker's directory is never dropped, its watchdog only stops the processes.
 fn prune_stale(base: &Path) {
-    let Ok(entries) = fs::read_dir(base) else { return };
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
-        let is_run = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("run-"));
+        let is_run = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("run-"));
         let old = entry
             .metadata()
             .and_then(|m| m.modified())
@@ -447,7 +536,11 @@ fn prune_stale(base: &Path) {
             .and_then(|m| SystemTime::now().duration_since(m).ok())
             .is_some_and(|age| age > STALE_AFTER);
         let has_pids = fs::read_dir(&path)
-            .map(|files| files.flatten().any(|f| f.path().extension().is_some_and(|x| x == "pid")))
+            .map(|files| {
+                files
+                    .flatten()
+                    .any(|f| f.path().extension().is_some_and(|x| x == "pid"))
+            })
             .unwrap_or(true);
         if is_run && old && !has_pids {
             let _ = fs::remove_dir_all(&path);

@@ -53,7 +53,10 @@ pub fn unset(pairs: &mut Vec<(String, String)>, key: &str) {
 /// ~54 s, so on SCRAM listeners a long-lived client sees `_TRANSPORT` and `_ALL_BROKERS_DOWN` once a minute,
 /// reconnects, and carries on (see `docs/test-harness.md`).
 pub fn is_transient(code: RDKafkaErrorCode) -> bool {
-    matches!(code, RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::BrokerTransportFailure)
+    matches!(
+        code,
+        RDKafkaErrorCode::AllBrokersDown | RDKafkaErrorCode::BrokerTransportFailure
+    )
 }
 
 /// One error reported through librdkafka's error callback.
@@ -88,12 +91,20 @@ struct Recorded {
 impl RecordingContext {
     /// Every error the error callback received so far.
     pub fn errors(&self) -> Vec<ClientError> {
-        self.inner.errors.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.inner
+            .errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Every log line (warning or worse) so far, as `FACILITY message`.
     pub fn logs(&self) -> Vec<String> {
-        self.inner.logs.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.inner
+            .logs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The first recorded error with `code`.
@@ -108,7 +119,11 @@ impl RecordingContext {
 
     /// The delivery failures so far.
     pub fn failed_deliveries(&self) -> Vec<String> {
-        self.inner.failed.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.inner
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// A one-line summary of the recorded errors, for failure messages.
@@ -117,7 +132,11 @@ impl RecordingContext {
         if errors.is_empty() {
             return "no client errors recorded".to_owned();
         }
-        errors.iter().map(|e| format!("[{}] {}", e.error, e.reason)).collect::<Vec<_>>().join("; ")
+        errors
+            .iter()
+            .map(|e| format!("[{}] {}", e.error, e.reason))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -125,13 +144,25 @@ impl ClientContext for RecordingContext {
     fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
         use RDKafkaLogLevel::{Alert, Critical, Emerg, Error, Warning};
         if matches!(level, Emerg | Alert | Critical | Error | Warning) {
-            self.inner.logs.lock().unwrap_or_else(PoisonError::into_inner).push(format!("{fac} {log_message}"));
+            self.inner
+                .logs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(format!("{fac} {log_message}"));
         }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        let recorded = ClientError { code: error.rdkafka_error_code(), error: error.to_string(), reason: reason.to_owned() };
-        self.inner.errors.lock().unwrap_or_else(PoisonError::into_inner).push(recorded);
+        let recorded = ClientError {
+            code: error.rdkafka_error_code(),
+            error: error.to_string(),
+            reason: reason.to_owned(),
+        };
+        self.inner
+            .errors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(recorded);
     }
 }
 
@@ -146,7 +177,11 @@ impl ProducerContext for RecordingContext {
                 self.inner.delivered.fetch_add(1, Ordering::SeqCst);
             }
             Err((error, _)) => {
-                self.inner.failed.lock().unwrap_or_else(PoisonError::into_inner).push(error.to_string());
+                self.inner
+                    .failed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(error.to_string());
             }
         }
     }
@@ -183,7 +218,12 @@ pub fn produce(
                     producer.poll(POLL);
                     record = back;
                 }
-                Err((e, _)) => return Err(HarnessError::kafka(format!("producing record {index} to {topic}"), e)),
+                Err((e, _)) => {
+                    return Err(HarnessError::kafka(
+                        format!("producing record {index} to {topic}"),
+                        e,
+                    ));
+                }
             }
         }
     }
@@ -244,7 +284,9 @@ pub fn consume_and_commit(
     let consumer: BaseConsumer<RecordingContext> = config
         .create_with_context(context.clone())
         .map_err(|e| HarnessError::kafka(format!("creating a consumer in group {group}"), e))?;
-    consumer.subscribe(&[topic]).map_err(|e| HarnessError::kafka(format!("subscribing to {topic}"), e))?;
+    consumer
+        .subscribe(&[topic])
+        .map_err(|e| HarnessError::kafka(format!("subscribing to {topic}"), e))?;
     let mut records = Vec::with_capacity(expected);
     while records.len() < expected {
         if Instant::now() >= deadline {
@@ -266,16 +308,29 @@ pub fn consume_and_commit(
                 payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
             }),
             Some(Err(e)) if e.rdkafka_error_code().is_some_and(is_transient) => {}
-            Some(Err(e)) => return Err(HarnessError::kafka(format!("consuming {topic} in group {group}"), e)),
+            Some(Err(e)) => {
+                return Err(HarnessError::kafka(
+                    format!("consuming {topic} in group {group}"),
+                    e,
+                ));
+            }
         }
     }
     loop {
         match consumer.commit_consumer_state(CommitMode::Sync) {
             Ok(()) => break,
-            Err(e) if e.rdkafka_error_code().is_some_and(is_transient) && Instant::now() < deadline => {
+            Err(e)
+                if e.rdkafka_error_code().is_some_and(is_transient)
+                    && Instant::now() < deadline =>
+            {
                 thread::sleep(POLL);
             }
-            Err(e) => return Err(HarnessError::kafka(format!("committing {topic} offsets of group {group}"), e)),
+            Err(e) => {
+                return Err(HarnessError::kafka(
+                    format!("committing {topic} offsets of group {group}"),
+                    e,
+                ));
+            }
         }
     }
     Ok(records)
@@ -291,7 +346,9 @@ pub fn committed_offsets(
     timeout: Duration,
 ) -> Result<Vec<Option<i64>>, HarnessError> {
     let mut config = config(pairs);
-    config.set("group.id", group).set("enable.auto.commit", "false");
+    config
+        .set("group.id", group)
+        .set("enable.auto.commit", "false");
     let consumer: BaseConsumer<RecordingContext> = config
         .create_with_context(RecordingContext::default())
         .map_err(|e| HarnessError::kafka(format!("creating a consumer in group {group}"), e))?;
@@ -299,13 +356,21 @@ pub fn committed_offsets(
     for partition in 0..partitions {
         wanted.add_partition(topic, partition);
     }
-    let committed = consumer
-        .committed_offsets(wanted, timeout)
-        .map_err(|e| HarnessError::kafka(format!("reading committed offsets of group {group} on {topic}"), e))?;
+    let committed = consumer.committed_offsets(wanted, timeout).map_err(|e| {
+        HarnessError::kafka(
+            format!("reading committed offsets of group {group} on {topic}"),
+            e,
+        )
+    })?;
     Ok((0..partitions)
-        .map(|partition| match committed.find_partition(topic, partition).map(|p| p.offset()) {
-            Some(Offset::Offset(offset)) => Some(offset),
-            _ => None,
+        .map(|partition| {
+            match committed
+                .find_partition(topic, partition)
+                .map(|p| p.offset())
+            {
+                Some(Offset::Offset(offset)) => Some(offset),
+                _ => None,
+            }
         })
         .collect())
 }
@@ -325,7 +390,10 @@ pub fn wait_until<T>(
             return Ok(value);
         }
         if Instant::now() >= deadline {
-            return Err(HarnessError::Timeout { what: what.to_owned(), after: timeout });
+            return Err(HarnessError::Timeout {
+                what: what.to_owned(),
+                after: timeout,
+            });
         }
         thread::sleep(POLL);
     }

@@ -75,11 +75,17 @@ pub enum HarnessError {
 
 impl HarnessError {
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        HarnessError::Io { context: context.into(), source }
+        HarnessError::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub(crate) fn kafka(context: impl Into<String>, source: KafkaError) -> Self {
-        HarnessError::Kafka { context: context.into(), source }
+        HarnessError::Kafka {
+            context: context.into(),
+            source,
+        }
     }
 }
 

@@ -40,15 +40,21 @@ impl PortsEnv {
                 .ok_or_else(|| bad("value is not single-quoted"))?;
             values.insert(key.to_owned(), value.to_owned());
         }
-        Ok(Self { path: path.to_path_buf(), values })
+        Ok(Self {
+            path: path.to_path_buf(),
+            values,
+        })
     }
 
     /// A value that must be present.
     pub(crate) fn get(&self, key: &str) -> Result<&str, HarnessError> {
-        self.values.get(key).map(String::as_str).ok_or_else(|| HarnessError::PortsEnv {
-            path: self.path.clone(),
-            message: format!("{key} is missing"),
-        })
+        self.values
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| HarnessError::PortsEnv {
+                path: self.path.clone(),
+                message: format!("{key} is missing"),
+            })
     }
 
     /// A value that may be absent.
@@ -100,7 +106,10 @@ mod tests {
     #[test]
     fn rejects_unquoted_values() {
         let err = PortsEnv::parse(Path::new("p"), "A=1\n").expect_err("unquoted");
-        assert_eq!(err.to_string(), "bad ports file p: line 1: value is not single-quoted");
+        assert_eq!(
+            err.to_string(),
+            "bad ports file p: line 1: value is not single-quoted"
+        );
     }
 
     #[test]

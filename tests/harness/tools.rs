@@ -48,15 +48,21 @@ pub fn tansu() -> Result<PathBuf, HarnessError> {
 
 /// A program that must be on `PATH`.
 pub fn require(tool: &'static str) -> Result<PathBuf, HarnessError> {
-    on_path(tool).ok_or_else(|| HarnessError::MissingTool { tool, searched: "not on PATH".to_owned() })
+    on_path(tool).ok_or_else(|| HarnessError::MissingTool {
+        tool,
+        searched: "not on PATH".to_owned(),
+    })
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = env::var_os("PATH")?;
-    env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| is_executable(candidate))
+    env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| is_executable(candidate))
 }
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

@@ -14,6 +14,10 @@ use x509_parser::public_key::PublicKey;
 use super::Certificate;
 use crate::finding::{Finding, rules};
 
+/// Chains longer than this are not analysed link by link (every pair is compared, so the work
+/// grows with the square of the length); real client chains have two to four certificates.
+pub(crate) const MAX_CHAIN: usize = 16;
+
 /// Days before expiry from which a warning is given.
 pub(crate) const EXPIRY_WARNING_DAYS: i64 = 30;
 
@@ -127,6 +131,17 @@ pub fn check_client_chain(
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     if chain.is_empty() {
+        return findings;
+    }
+    if chain.len() > MAX_CHAIN {
+        findings.push(Finding::error(
+            &rules::CHAIN_ORDER,
+            format!(
+                "the chain has {} certificates; mskgate checks chains of at most {MAX_CHAIN}",
+                chain.len()
+            ),
+            "keep only the client certificate, its intermediates and the root",
+        ));
         return findings;
     }
     let parsed: Vec<X509Certificate<'_>> = chain.iter().map(Certificate::parsed).collect();

@@ -425,3 +425,16 @@ fn every_finding_says_how_to_fix_it() {
         }
     }
 }
+
+#[test]
+fn refuses_to_analyse_absurdly_long_chains() {
+    let one = read("pki/rsa/inter.pem");
+    let certs = x509::certificates_from_pem(&one.repeat(40), "chain").expect("certs");
+    let findings = x509::check_client_chain(&certs, NOW, &[]);
+    assert_eq!(findings.len(), 1);
+    assert!(
+        findings[0].message.contains("40 certificates"),
+        "{}",
+        findings[0].message
+    );
+}
