@@ -74,7 +74,9 @@ pub struct ClientError {
 /// A client context that records errors, warnings and delivery reports instead of only logging them, so tests
 /// can assert on the exact error class a misconfigured client gets.
 ///
-/// Cheap to clone: clones share the records.
+/// rdkafka delivers errors and log lines through the client's queue, so they are recorded only while the client
+/// is polled; poll with a timeout (e.g. 100 ms), not `Duration::ZERO`, or the log lines (one event per poll
+/// iteration) hold the errors back. Cheap to clone: clones share the records.
 #[derive(Clone, Debug, Default)]
 pub struct RecordingContext {
     inner: Arc<Recorded>,
@@ -89,7 +91,8 @@ struct Recorded {
 }
 
 impl RecordingContext {
-    /// Every error the error callback received so far.
+    /// Every error the error callback received so far. A `BaseProducer` reports each error twice (rdkafka 0.39
+    /// calls the callback from both its client and its producer poll path).
     pub fn errors(&self) -> Vec<ClientError> {
         self.inner
             .errors
