@@ -6,9 +6,11 @@
 //! - [`pkcs8`]: private keys, plain or encrypted (PBES2, PBES1, PKCS#12 PBE), PKCS#1 and SEC1;
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
 //! - [`iam`]: AWS credentials (and MSK IAM tokens);
+//! - [`scram`]: a SCRAM-SHA-512/256 client (RFC 5802) as a pure state machine;
 //! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret.
 //!
-//! The crate does no IO: it reads no files, sockets, environment or clock. Callers pass text and
+//! The crate does no IO: it reads no files, sockets, environment or clock (the one call out is
+//! the operating system's random generator, for a SCRAM client nonce). Callers pass text and
 //! `now`. Secret values live in [`SecretString`]/[`SecretBytes`], which zeroize on drop and print
 //! `[redacted]`.
 //!
@@ -29,12 +31,13 @@ pub mod iam;
 mod inspect;
 mod pem_text;
 pub mod pkcs8;
+pub mod scram;
 pub mod secret;
 mod sensitive;
 pub mod tls;
 pub mod x509;
 
-pub use error::{CertificateError, Error, KeyError, SecretError};
+pub use error::{CertificateError, Error, KeyError, ScramError, SecretError};
 pub use finding::{Finding, Rule, Severity};
 pub use inspect::{Credentials, InspectOptions, Inspection, KeyReport, inspect};
 pub use secret::SecretKind;

@@ -3,6 +3,7 @@
 mod canary;
 mod keys;
 mod props;
+mod scram;
 mod secrets;
 mod tls;
 

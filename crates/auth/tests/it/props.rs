@@ -1,5 +1,6 @@
 //! Property tests: no byte string or JSON value makes a parser panic.
 
+use mskgate_auth::scram::{Mechanism, ScramClient};
 use mskgate_auth::{InspectOptions, SecretString, inspect, pkcs8, x509};
 use proptest::prelude::*;
 
@@ -113,4 +114,70 @@ fn arbitrary_der_in_a_key_block_never_panics() {
             Ok(())
         })
         .expect("no panic");
+}
+
+/// A SHA-256 client with nonce `cnonce`, before the server-first message.
+fn scram_client() -> ScramClient {
+    ScramClient::with_nonce(
+        Mechanism::ScramSha256,
+        "user",
+        &SecretString::from("pencil"),
+        "cnonce",
+    )
+    .expect("valid client")
+}
+
+/// Server-first messages near the grammar: right or wrong nonces, salts and counts (the counts
+/// that would be computed stay small), extensions, and junk.
+fn server_first_message() -> impl Strategy<Value = Vec<u8>> {
+    let nonce = prop_oneof![
+        "[a-zA-Z0-9+/%$()!~-]{0,12}".prop_map(|s| format!("cnonce{s}")),
+        "[!-~]{0,12}",
+        Just("cnonce".to_owned()),
+    ];
+    let salt = prop_oneof![Just("QSXCR+Q6sek8bf92".to_owned()), "[A-Za-z0-9+/=*]{0,12}"];
+    let iterations = prop_oneof![
+        (4096u32..4200).prop_map(|i| i.to_string()),
+        any::<u64>().prop_map(|i| i.to_string()),
+        "[0-9+-]{0,22}",
+    ];
+    let extra = prop_oneof![Just(String::new()), ",[a-zA-Z=,]{0,6}", ".{0,8}"];
+    let mext = prop_oneof![4 => Just(String::new()), 1 => Just("m=x,".to_owned())];
+    (mext, nonce, salt, iterations, extra)
+        .prop_map(|(m, r, s, i, x)| format!("{m}r={r},s={s},i={i}{x}").into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn scram_client_never_panics_on_arbitrary_server_first(msg in prop::collection::vec(any::<u8>(), 0..200)) {
+        let mut c = scram_client();
+        let _ = c.handle_server_first(&msg);
+        let _ = c.handle_server_final(&msg);
+    }
+
+    #[test]
+    fn scram_client_never_panics_on_near_valid_server_first(msg in server_first_message()) {
+        let mut c = scram_client();
+        if c.handle_server_first(&msg).is_ok() {
+            // Only a message that extends our nonce within the iteration limits gets this far.
+            let text = String::from_utf8(msg).expect("accepted messages are UTF-8");
+            prop_assert!(text.starts_with("r=cnonce") && !text.starts_with("r=cnonce,"));
+        }
+    }
+
+    #[test]
+    fn scram_client_never_panics_on_arbitrary_server_final(
+        msg in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..120),
+            "[ve]=[ -~]{0,60}(,[a-z]=[ -~]{0,8}){0,2}".prop_map(String::into_bytes),
+        ]
+    ) {
+        let mut c = scram_client();
+        c.handle_server_first(b"r=cnonceSERVER,s=QSXCR+Q6sek8bf92,i=4096").expect("valid server-first");
+        // Nothing but the right signature may authenticate.
+        prop_assert!(c.handle_server_final(&msg).is_err());
+        prop_assert!(!c.is_authenticated());
+    }
 }
