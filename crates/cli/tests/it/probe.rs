@@ -252,3 +252,120 @@ fn usage_errors_exit_2() {
         2
     );
 }
+
+fn scram_secret() -> String {
+    crate::repo()
+        .join("fixtures/secrets/scram.json")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn scram_sha512_and_sha256_authenticate_through_tls() {
+    let scram = broker().bootstrap(Listener::ScramTls);
+    for mode in ["scram-512", "scram-256"] {
+        let (code, v, _) = probe_json(&[
+            "--bootstrap",
+            scram,
+            "--auth",
+            mode,
+            "--ca",
+            &ca(),
+            "--secret",
+            &scram_secret(),
+        ]);
+        assert_eq!(code, 0, "{mode}: {v:#}");
+        let names: Vec<String> = steps(&v, 0).into_iter().map(|s| s.0).collect();
+        assert_eq!(
+            names,
+            [
+                "tcp",
+                "tls",
+                "api_versions",
+                "sasl_handshake",
+                "sasl_authenticate",
+                "metadata"
+            ],
+            "{mode}"
+        );
+        let auth = v["brokers"][0]["steps"][4]["detail"]
+            .as_str()
+            .expect("detail");
+        assert!(auth.contains("server signature verified"), "{auth}");
+    }
+}
+
+#[test]
+fn scram_over_plaintext_needs_the_explicit_opt_in_and_warns() {
+    let plain = broker().bootstrap(Listener::ScramPlaintext);
+    // Without the opt-in the probe insists on TLS, which a plaintext listener cannot speak.
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        plain,
+        "--auth",
+        "scram-512",
+        "--ca",
+        &ca(),
+        "--secret",
+        &scram_secret(),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(last_step(&v).0, "tls");
+    let (code, v, stderr) = probe_json(&[
+        "--bootstrap",
+        plain,
+        "--auth",
+        "scram-512",
+        "--allow-plaintext-sasl",
+        "--secret",
+        &scram_secret(),
+    ]);
+    assert_eq!(code, 0, "{v:#}");
+    let warnings = v["brokers"][0]["warnings"].to_string();
+    assert!(warnings.contains("without TLS"), "{warnings}");
+    assert!(
+        stderr.contains("without TLS"),
+        "the opt-in is logged: {stderr}"
+    );
+}
+
+#[test]
+fn wrong_scram_password_fails_at_the_authentication_step() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("wrong.json");
+    std::fs::write(
+        &path,
+        r#"{"username": "test-user", "password": "wrong-pw-CANARY-9Zk"}"#,
+    )
+    .expect("write");
+    let scram = broker().bootstrap(Listener::ScramTls);
+    let (code, v, stderr) = probe_json(&[
+        "-vvv",
+        "--bootstrap",
+        scram,
+        "--auth",
+        "scram-512",
+        "--ca",
+        &ca(),
+        "--secret",
+        &format!("file:{}", path.display()),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(v["brokers"][0]["state"], "SASL authentication failed");
+    assert_eq!(last_step(&v), ("sasl_authenticate".to_owned(), false));
+    assert!(
+        !v.to_string().contains("wrong-pw-CANARY") && !stderr.contains("wrong-pw-CANARY"),
+        "the password leaks"
+    );
+    let (code, v, _) = probe_json(&[
+        "--bootstrap",
+        scram,
+        "--auth",
+        "scram-512",
+        "--ca",
+        &ca(),
+        "--secret",
+        &scram_secret(),
+    ]);
+    assert_eq!(code, 0, "the right password still works: {v:#}");
+}

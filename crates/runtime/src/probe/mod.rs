@@ -273,9 +273,17 @@ fn tls_failure_state(err: &std::io::Error, mode: AuthMode) -> Option<ProcessingS
 fn wire_failure(e: &WireError, mode: AuthMode, tls: bool) -> ProcessingState {
     match e {
         WireError::Io(io) => {
-            tls_failure_state(io, mode).unwrap_or(if mode == AuthMode::Mtls && tls {
-                // Under TLS 1.3 a server that rejects the client certificate closes the connection
-                // only after the handshake completed on our side.
+            use std::io::ErrorKind::{
+                BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof,
+            };
+            let closed = matches!(
+                io.kind(),
+                BrokenPipe | ConnectionAborted | ConnectionReset | UnexpectedEof
+            );
+            tls_failure_state(io, mode).unwrap_or(if tls && closed {
+                // Under TLS 1.3 a server that rejects (or misses) the client certificate closes
+                // the connection only after the handshake completed on our side; the alert saying
+                // so may be lost when our write hits the closed socket first.
                 ProcessingState::ServerFailedToAuthenticate
             } else {
                 ProcessingState::ProtocolError

@@ -2,6 +2,7 @@
 //! an MSK IAM token.
 
 use mskgate_auth::SecretString;
+use mskgate_auth::scram::{Mechanism, ScramClient};
 
 /// Credentials for a SASL mode.
 #[derive(Clone, Debug)]
@@ -93,6 +94,55 @@ fn scram_session(
     username: &str,
     password: &SecretString,
 ) -> Result<Box<dyn SaslSession>, String> {
-    let _ = (sha512, username, password);
-    Err("SCRAM is not available in this build yet".to_owned())
+    let mechanism = if sha512 {
+        Mechanism::ScramSha512
+    } else {
+        Mechanism::ScramSha256
+    };
+    let client = ScramClient::new(mechanism, username, password).map_err(|e| e.to_string())?;
+    Ok(Box::new(Scram {
+        client,
+        username: username.to_owned(),
+        round: 0,
+    }))
+}
+
+struct Scram {
+    client: ScramClient,
+    username: String,
+    round: u8,
+}
+
+impl SaslSession for Scram {
+    fn mechanism(&self) -> &'static str {
+        self.client.mechanism_name()
+    }
+
+    fn initial(&mut self) -> Result<Vec<u8>, String> {
+        Ok(self.client.client_first().into_bytes())
+    }
+
+    fn step(&mut self, server: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        self.round += 1;
+        match self.round {
+            1 => self
+                .client
+                .handle_server_first(server)
+                .map(|m| Some(m.into_bytes()))
+                .map_err(|e| e.to_string()),
+            _ => self
+                .client
+                .handle_server_final(server)
+                .map(|()| None)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} as `{}`: server signature verified",
+            self.client.mechanism_name(),
+            self.username
+        )
+    }
 }

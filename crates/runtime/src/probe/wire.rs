@@ -73,12 +73,23 @@ impl Connection {
             })?;
         let len = u32::try_from(body.len())
             .map_err(|_| WireError::Protocol("request too large".into()))?;
-        self.stream
-            .write_all(&len.to_be_bytes())
-            .await
-            .map_err(WireError::Io)?;
-        self.stream.write_all(&body).await.map_err(WireError::Io)?;
-        self.stream.flush().await.map_err(WireError::Io)?;
+        let mut frame = Vec::with_capacity(4 + body.len());
+        frame.extend_from_slice(&len.to_be_bytes());
+        frame.extend_from_slice(&body);
+        let written = async {
+            self.stream.write_all(&frame).await?;
+            self.stream.flush().await
+        }
+        .await;
+        if let Err(write_error) = written {
+            // A server that rejects us after the TLS handshake sends an alert and closes; the write
+            // may fail first. Reading once surfaces the alert, which says why.
+            let mut byte = [0u8; 1];
+            return Err(WireError::Io(match self.stream.read(&mut byte).await {
+                Err(read_error) if read_error.get_ref().is_some() => read_error,
+                _ => write_error,
+            }));
+        }
 
         let mut len = [0u8; 4];
         self.stream
