@@ -6,10 +6,12 @@
 //! - [`pkcs8`]: private keys, plain or encrypted (PBES2, PBES1, PKCS#12 PBE), PKCS#1 and SEC1;
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
 //! - [`iam`]: AWS credentials (and MSK IAM tokens);
-//! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret.
+//! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret;
+//! - `load` (feature `load`, off by default): credentials from AWS's default chain and
+//!   assume-role, secrets from Secrets Manager, files and the environment.
 //!
-//! The crate does no IO: it reads no files, sockets, environment or clock. Callers pass text and
-//! `now`. Secret values live in [`SecretString`]/[`SecretBytes`], which zeroize on drop and print
+//! Apart from `load`, the crate does no IO: it reads no files, sockets, environment or clock.
+//! Callers pass text and `now`. Secret values live in [`SecretString`]/[`SecretBytes`], which zeroize on drop and print
 //! `[redacted]`.
 //!
 //! ```
@@ -27,6 +29,8 @@ mod error;
 pub mod finding;
 pub mod iam;
 mod inspect;
+#[cfg(feature = "load")]
+pub mod load;
 mod pem_text;
 pub mod pkcs8;
 pub mod secret;
@@ -34,6 +38,8 @@ mod sensitive;
 pub mod tls;
 pub mod x509;
 
+#[cfg(feature = "load")]
+pub use error::LoadError;
 pub use error::{CertificateError, Error, KeyError, SecretError};
 pub use finding::{Finding, Rule, Severity};
 pub use inspect::{Credentials, InspectOptions, Inspection, KeyReport, inspect};
