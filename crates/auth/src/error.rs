@@ -21,6 +21,10 @@ pub enum Error {
     /// A TLS configuration could not be built.
     #[error("cannot build the TLS client configuration: {0}")]
     Tls(#[source] rustls::Error),
+    /// Credentials or a secret could not be loaded (feature `load`).
+    #[cfg(feature = "load")]
+    #[error(transparent)]
+    Load(#[from] LoadError),
 }
 
 /// Problems reading a Secrets Manager secret.
@@ -205,4 +209,237 @@ pub enum ScramError {
          exchange was altered"
     )]
     ServerSignatureMismatch,
+}
+
+/// The cause of a [`LoadError`]: an AWS SDK error reduced to its message chain (never a response
+/// body), or an IO error.
+#[cfg(feature = "load")]
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Problems loading AWS credentials or a secret (feature `load`).
+///
+/// Messages say what was being loaded and what to do; they name secrets (name, ARN, file,
+/// variable) but never carry a secret value. AWS SDK causes are kept as their message chain only.
+#[cfg(feature = "load")]
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// A secret source string that is not `file:PATH`, `env:VAR`, `sm:NAME` or a Secrets Manager
+    /// ARN.
+    #[error("invalid secret source{}: {reason}", scheme.as_ref().map(|s| format!(" `{s}:…`")).unwrap_or_default())]
+    InvalidSource {
+        /// The scheme before the first `:`, when it looks like one (the rest is never echoed).
+        scheme: Option<String>,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+    /// An [`AwsOptions`](crate::load::AwsOptions) value AWS would reject.
+    #[error("invalid {option}: {reason}")]
+    InvalidOption {
+        /// The option (`session name`, `role ARN`, `region`…).
+        option: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A secret file could not be read.
+    #[error("cannot read the secret file {path}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A secret file larger than any secret.
+    #[error("the secret file {path} is larger than {limit} bytes; is it the right file?")]
+    FileTooLarge {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A secret environment variable that is not set.
+    #[error("the environment variable {var} is not set")]
+    EnvNotSet {
+        /// The variable.
+        var: String,
+    },
+    /// A secret that is not UTF-8 text.
+    #[error("the secret from {source_name} is not UTF-8 text")]
+    NotText {
+        /// Where it came from (`file:…`, `env:…`).
+        source_name: String,
+    },
+    /// A secret that is empty.
+    #[error("the secret from {source_name} is empty")]
+    EmptySecret {
+        /// Where it came from.
+        source_name: String,
+    },
+    /// No credential source in the default chain had credentials.
+    #[error(
+        "no AWS credentials found; tried: environment variables (AWS_ACCESS_KEY_ID), the shared \
+         config and credentials files ({}), web identity (AWS_WEB_IDENTITY_TOKEN_FILE + \
+         AWS_ROLE_ARN), ECS/EKS container credentials, SSO, credential_process and EC2 instance \
+         metadata; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, pick a profile with --profile \
+         or AWS_PROFILE, or run where a role is attached",
+        profile.as_deref().map_or_else(|| "default profile".to_owned(), |p| format!("profile `{p}`"))
+    )]
+    NoCredentials {
+        /// The profile that was looked at, when one was named.
+        profile: Option<String>,
+        /// What the chain reported.
+        #[source]
+        source: BoxError,
+    },
+    /// A credential source was found but failed (bad profile, SSO login needed, process failed…).
+    #[error("cannot load AWS credentials from {provider}")]
+    CredentialsProvider {
+        /// The source that failed.
+        provider: String,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+    /// The credentials are past their expiry.
+    #[error(
+        "the AWS credentials have expired{}; refresh them (new session, `aws sso login`, new keys) \
+         and retry",
+        expired_at.map(|t| format!(" (at {t})")).unwrap_or_default()
+    )]
+    CredentialsExpired {
+        /// When they expired, when known.
+        expired_at: Option<time::OffsetDateTime>,
+    },
+    /// AWS did not recognise the credentials.
+    #[error(
+        "the AWS credentials were rejected by {service} ({code}); check that the access key is \
+         active and that the secret key and session token belong to it"
+    )]
+    CredentialsRejected {
+        /// The service that said so.
+        service: &'static str,
+        /// The AWS error code.
+        code: String,
+    },
+    /// STS refused to let the caller assume the role.
+    #[error(
+        "access denied assuming {role_arn}; the role's trust policy must allow this principal \
+         (and require this external id, if one is set), and the principal needs sts:AssumeRole \
+         on the role"
+    )]
+    AssumeRoleDenied {
+        /// The role.
+        role_arn: String,
+        /// AWS's message.
+        #[source]
+        source: BoxError,
+    },
+    /// Assuming a role failed for another reason.
+    #[error("cannot assume {role_arn}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    AssumeRole {
+        /// The role.
+        role_arn: String,
+        /// The AWS error code, when AWS answered.
+        code: Option<String>,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+    /// The web identity token file named by `AWS_WEB_IDENTITY_TOKEN_FILE` could not be read.
+    #[error("cannot read the web identity token file {path} (AWS_WEB_IDENTITY_TOKEN_FILE)")]
+    WebIdentityToken {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No region to call a regional service in.
+    #[error(
+        "no AWS region for {service}; pass --region, set AWS_REGION, set `region` in the profile, \
+         or name the secret by its ARN"
+    )]
+    NoRegion {
+        /// The service.
+        service: &'static str,
+    },
+    /// A service could not be reached (network, DNS, timeout, endpoint override).
+    #[error(
+        "cannot reach AWS {service}; check network access to its endpoint (NAT or VPC endpoint) \
+         and any endpoint override (AWS_ENDPOINT_URL, --endpoint-url)"
+    )]
+    Unreachable {
+        /// The service.
+        service: &'static str,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+    /// The secret does not exist (in this region and account).
+    #[error(
+        "secret {secret_id} not found in Secrets Manager ({region}); check the name or ARN, the \
+         region and the account"
+    )]
+    SecretNotFound {
+        /// The name or ARN asked for.
+        secret_id: String,
+        /// The region asked in.
+        region: String,
+    },
+    /// The principal may not read the secret.
+    #[error(
+        "access denied reading secret {secret_id}; the principal needs \
+         secretsmanager:GetSecretValue on it (and kms:Decrypt on its KMS key)"
+    )]
+    SecretAccessDenied {
+        /// The name or ARN.
+        secret_id: String,
+        /// AWS's message.
+        #[source]
+        source: BoxError,
+    },
+    /// Secrets Manager cannot decrypt the secret with its KMS key.
+    #[error("cannot decrypt secret {secret_id}; the principal needs kms:Decrypt on its KMS key")]
+    SecretDecryption {
+        /// The name or ARN.
+        secret_id: String,
+    },
+    /// The secret holds binary data; mskgate (like Lambda) reads `SecretString`.
+    #[error(
+        "secret {secret_id} holds a binary value (SecretBinary); mskgate reads text secrets \
+         (SecretString) only: store the JSON as the secret string"
+    )]
+    SecretBinary {
+        /// The name or ARN.
+        secret_id: String,
+    },
+    /// The secret has no value at all.
+    #[error("secret {secret_id} has no value (no SecretString in its current version)")]
+    SecretNoValue {
+        /// The name or ARN.
+        secret_id: String,
+    },
+    /// Another Secrets Manager failure.
+    #[error("cannot read secret {secret_id}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    SecretsManager {
+        /// The name or ARN.
+        secret_id: String,
+        /// The AWS error code, when AWS answered.
+        code: Option<String>,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+    /// Another STS failure (GetCallerIdentity).
+    #[error("the STS call {operation} failed{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    Sts {
+        /// The operation.
+        operation: &'static str,
+        /// The AWS error code, when AWS answered.
+        code: Option<String>,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
 }

@@ -7,11 +7,13 @@
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
 //! - [`iam`]: AWS credentials (and MSK IAM tokens);
 //! - [`scram`]: a SCRAM-SHA-512/256 client (RFC 5802) as a pure state machine;
-//! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret.
+//! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret;
+//! - `load` (feature `load`, off by default): credentials from AWS's default chain and
+//!   assume-role, secrets from Secrets Manager, files and the environment.
 //!
-//! The crate does no IO: it reads no files, sockets, environment or clock (the one call out is
-//! the operating system's random generator, for a SCRAM client nonce). Callers pass text and
-//! `now`. Secret values live in [`SecretString`]/[`SecretBytes`], which zeroize on drop and print
+//! Apart from `load`, the crate does no IO: it reads no files, sockets, environment or clock (the
+//! one call out is the operating system's random generator, for a SCRAM client nonce). Callers
+//! pass text and `now`. Secret values live in [`SecretString`]/[`SecretBytes`], which zeroize on drop and print
 //! `[redacted]`.
 //!
 //! ```
@@ -29,6 +31,8 @@ mod error;
 pub mod finding;
 pub mod iam;
 mod inspect;
+#[cfg(feature = "load")]
+pub mod load;
 mod pem_text;
 pub mod pkcs8;
 pub mod scram;
@@ -37,6 +41,8 @@ mod sensitive;
 pub mod tls;
 pub mod x509;
 
+#[cfg(feature = "load")]
+pub use error::LoadError;
 pub use error::{CertificateError, Error, KeyError, ScramError, SecretError};
 pub use finding::{Finding, Rule, Severity};
 pub use inspect::{Credentials, InspectOptions, Inspection, KeyReport, inspect};

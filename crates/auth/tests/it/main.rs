@@ -1,7 +1,11 @@
-//! Integration tests of `mskgate-auth` over the openssl-made fixtures in `fixtures/`.
+//! Integration tests of `mskgate-auth` over the openssl-made fixtures in `fixtures/`, and of its
+//! `load` module against the moto AWS emulator (the crate's dev-dependency on itself turns
+//! `load` on for its tests, so `cargo test --workspace` runs them).
 
 mod canary;
 mod keys;
+#[cfg(feature = "load")]
+mod load;
 mod props;
 mod scram;
 mod secrets;
