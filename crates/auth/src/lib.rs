@@ -34,7 +34,7 @@ mod sensitive;
 pub mod tls;
 pub mod x509;
 
-pub use error::{CertificateError, Error, KeyError, SecretError};
+pub use error::{CertificateError, Error, KeyError, SecretError, TokenError};
 pub use finding::{Finding, Rule, Severity};
 pub use inspect::{Credentials, InspectOptions, Inspection, KeyReport, inspect};
 pub use secret::SecretKind;
