@@ -134,6 +134,48 @@ pub(crate) fn shown(value: &str) -> String {
     out
 }
 
+/// Shortest secret redacted, and the window length secrets are matched with: a problem quoting a
+/// value (shortened to 64 characters) that holds 12 consecutive characters of a secret loses them.
+const MIN_SECRET: usize = 8;
+const WINDOW: usize = 12;
+
+/// Replaces every run of `text` that overlaps a secret with `[redacted]` — the last guard behind
+/// "problems never quote the signature, the secret key or the session token".
+pub(crate) fn redact(text: &mut String, secrets: &[impl AsRef<str>]) {
+    let bytes = text.as_bytes();
+    let mut marked = vec![false; bytes.len()];
+    for secret in secrets
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|s| s.len() >= MIN_SECRET)
+    {
+        let k = WINDOW.min(secret.len());
+        for start in 0..bytes.len().saturating_sub(k - 1) {
+            let window = &bytes[start..start + k];
+            if secret.as_bytes().windows(k).any(|w| w == window) {
+                marked[start..start + k].iter_mut().for_each(|m| *m = true);
+            }
+        }
+    }
+    if !marked.contains(&true) {
+        return;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for (i, c) in text.char_indices() {
+        if marked[i..i + c.len_utf8()].contains(&true) {
+            if !in_run {
+                out.push_str("[redacted]");
+                in_run = true;
+            }
+        } else {
+            out.push(c);
+            in_run = false;
+        }
+    }
+    *text = out;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +229,20 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn redacts_any_stretch_of_a_secret() {
+        let secrets = ["0123456789abcdefghij", "short"];
+        let mut text = "the action is `xx6789abcdefghijKLM`, not short".to_owned();
+        redact(&mut text, &secrets);
+        assert_eq!(text, "the action is `xx[redacted]KLM`, not short");
+        let mut text = "nothing secret: 0123456789a".to_owned();
+        redact(&mut text, &secrets);
+        assert_eq!(text, "nothing secret: 0123456789a");
+        let mut text = "é0123456789abcdefghijé".to_owned();
+        redact(&mut text, &secrets);
+        assert_eq!(text, "é[redacted]é");
     }
 
     #[test]

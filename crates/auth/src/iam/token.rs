@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use super::credentials::AwsCredentials;
-use super::partition::signing_host;
+use super::partition::{redact, signing_host};
 use crate::error::TokenError;
 use crate::sensitive::SecretString;
 
@@ -105,7 +105,17 @@ pub struct MskToken {
 /// [`TokenError`] for a malformed region, a lifetime outside 1..=900 s, empty credentials,
 /// credentials expired at `req.at`, or a signing time SigV4 cannot express.
 pub fn generate_token(creds: &AwsCredentials, req: &TokenRequest) -> Result<MskToken, TokenError> {
-    let host = signing_host(&req.region)?;
+    let host = signing_host(&req.region).map_err(|mut e| {
+        // A secret pasted into the region field is not quoted back.
+        if let TokenError::InvalidRegion { region } = &mut e {
+            let secret = creds.secret_access_key().expose_secret();
+            let session = creds
+                .session_token()
+                .map_or("", SecretString::expose_secret);
+            redact(region, &[secret, session]);
+        }
+        e
+    })?;
     let requested = req.expires_in.as_secs();
     if !(1..=MAX_LIFETIME.as_secs()).contains(&requested) {
         return Err(TokenError::InvalidLifetime { seconds: requested });
@@ -125,6 +135,7 @@ pub fn generate_token(creds: &AwsCredentials, req: &TokenRequest) -> Result<MskT
         }
     };
     let signed = presign(&Presign {
+        service: SERVICE,
         host: &host,
         path_and_query: &format!("/?{ACTION_QUERY}"),
         region: &req.region,
@@ -191,6 +202,8 @@ impl<'a> CredentialParts<'a> {
 
 /// One SigV4 query presign.
 pub(crate) struct Presign<'a> {
+    /// The SigV4 service name (`kafka-cluster`).
+    pub(crate) service: &'a str,
     /// The host signed (the only signed header).
     pub(crate) host: &'a str,
     /// Path and the request's own query (e.g. `/?Action=…`), encoded.
@@ -261,7 +274,7 @@ pub(crate) fn presign(p: &Presign<'_>) -> Result<Signed, TokenError> {
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(p.region)
-        .name(SERVICE)
+        .name(p.service)
         .time(SystemTime::from(p.at))
         .settings(settings)
         .build()

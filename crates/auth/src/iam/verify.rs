@@ -13,7 +13,7 @@ use time::{Date, Month, OffsetDateTime, Time};
 use zeroize::Zeroizing;
 
 use super::credentials::AwsCredentials;
-use super::partition::{Partition, is_region_name, shown};
+use super::partition::{Partition, is_region_name, redact, shown};
 use super::token::{ACTION, CredentialParts, Presign, QUERY_VALUE, SERVICE, presign};
 use crate::error::rfc3339;
 
@@ -108,12 +108,29 @@ pub fn verify_token(token: &str, opts: &VerifyOptions) -> TokenReport {
         signature_checked: false,
         problems: Vec::new(),
     };
-    check(token.trim(), opts, &mut report);
+    let mut secrets = Vec::new();
+    if let Some(creds) = &opts.credentials {
+        secrets.push(Zeroizing::new(
+            creds.secret_access_key().expose_secret().to_owned(),
+        ));
+        if let Some(token) = creds.session_token() {
+            secrets.push(Zeroizing::new(token.expose_secret().to_owned()));
+        }
+    }
+    check(token.trim(), opts, &mut report, &mut secrets);
+    for problem in &mut report.problems {
+        redact(problem, &secrets);
+    }
     report.valid = report.problems.is_empty();
     report
 }
 
-fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
+fn check(
+    token: &str,
+    opts: &VerifyOptions,
+    report: &mut TokenReport,
+    secrets: &mut Vec<Zeroizing<String>>,
+) {
     let problems = &mut report.problems;
     let Some(bytes) = decode(token, problems) else {
         return;
@@ -133,6 +150,11 @@ fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
         ));
     }
     let params = Params::parse(parts.query, problems);
+    for (name, value) in &params.pairs {
+        if name == "X-Amz-Security-Token" || name == "X-Amz-Signature" {
+            secrets.push(value.clone());
+        }
+    }
 
     match params.get("Action") {
         None => problems.push("the `Action` parameter is missing".to_owned()),
@@ -230,12 +252,12 @@ fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
 
     // Region: the signature's scope decides; the host must agree with it.
     let scope_region = scope.as_ref().and_then(|s| s.region.clone());
-    if let (Some(h), Some(s)) = (&host_region, &scope_region) {
-        if h != s {
-            problems.push(format!(
-                "the host is for region {h} but the signature's scope is for region {s}"
-            ));
-        }
+    if let (Some(h), Some(s)) = (&host_region, &scope_region)
+        && h != s
+    {
+        problems.push(format!(
+            "the host is for region {h} but the signature's scope is for region {s}"
+        ));
     }
     report.region = scope_region.or(host_region);
     if let Some(want) = &opts.region {
@@ -267,14 +289,14 @@ fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
             ));
         }
     }
-    if let Some(t) = signed_at {
-        if t > opts.at + MAX_SKEW {
-            problems.push(format!(
-                "the token is signed at {}, more than 5 minutes after {}: not valid yet",
-                rfc3339(t),
-                rfc3339(opts.at)
-            ));
-        }
+    if let Some(t) = signed_at
+        && t > opts.at + MAX_SKEW
+    {
+        problems.push(format!(
+            "the token is signed at {}, more than 5 minutes after {}: not valid yet",
+            rfc3339(t),
+            rfc3339(opts.at)
+        ));
     }
 
     // Signature, with the caller's credentials when they are the token's.
@@ -285,22 +307,22 @@ fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
     if creds.access_key_id() != scope.access_key_id {
         return;
     }
-    if let (Some(expires_at), Some(creds_expire)) = (expires_at, creds.expires_at()) {
-        if expires_at > creds_expire {
-            problems.push(format!(
-                "the token outlives its credentials: it expires at {}, the credentials at {}",
-                rfc3339(expires_at),
-                rfc3339(creds_expire)
-            ));
-        }
+    if let (Some(expires_at), Some(creds_expire)) = (expires_at, creds.expires_at())
+        && expires_at > creds_expire
+    {
+        problems.push(format!(
+            "the token outlives its credentials: it expires at {}, the credentials at {}",
+            rfc3339(expires_at),
+            rfc3339(creds_expire)
+        ));
     }
     match (creds.session_token(), session_token) {
-        (Some(mine), Some(theirs)) => {
-            if !bool::from(mine.expose_secret().as_bytes().ct_eq(theirs.as_bytes())) {
-                problems.push(
-                    "the token's session token is not the one of the given credentials".to_owned(),
-                );
-            }
+        (Some(mine), Some(theirs))
+            if !bool::from(mine.expose_secret().as_bytes().ct_eq(theirs.as_bytes())) =>
+        {
+            problems.push(
+                "the token's session token is not the one of the given credentials".to_owned(),
+            );
         }
         (Some(_), None) => problems.push(
             "the token carries no session token, but the given (temporary) credentials have one"
@@ -339,6 +361,7 @@ fn check(token: &str, opts: &VerifyOptions, report: &mut TokenReport) {
         session_token,
     };
     let recomputed = presign(&Presign {
+        service: &scope.service,
         host: parts.host,
         path_and_query: &path_and_query,
         region,
@@ -518,6 +541,7 @@ impl Params {
 struct Scope {
     access_key_id: String,
     region: Option<String>,
+    service: String,
 }
 
 fn check_scope(credential: &str, date: Option<&str>, problems: &mut Vec<String>) -> Option<Scope> {
@@ -540,13 +564,13 @@ fn check_scope(credential: &str, date: Option<&str>, problems: &mut Vec<String>)
             "the date `{}` in `X-Amz-Credential` is not yyyymmdd",
             shown(day)
         ));
-    } else if let Some(d) = date {
-        if d.get(..8) != Some(day) {
-            problems.push(format!(
-                "the date {day} in `X-Amz-Credential` is not the date of `X-Amz-Date` ({})",
-                shown(d)
-            ));
-        }
+    } else if let Some(d) = date
+        && d.get(..8) != Some(day)
+    {
+        problems.push(format!(
+            "the date {day} in `X-Amz-Credential` is not the date of `X-Amz-Date` ({})",
+            shown(d)
+        ));
     }
     let region = if is_region_name(region) {
         Some(region.to_owned())
@@ -572,6 +596,7 @@ fn check_scope(credential: &str, date: Option<&str>, problems: &mut Vec<String>)
     Some(Scope {
         access_key_id: akid.to_owned(),
         region,
+        service: service.to_owned(),
     })
 }
 
@@ -686,7 +711,7 @@ mod tests {
         assert!(standard.contains(['+', '/']), "{standard}");
         let r = verify_token(&standard, &VerifyOptions::at(AT));
         assert_eq!(r.region.as_deref(), Some("us-east-1"));
-        assert!(r.problems.len() >= 1 && r.problems[0].contains("standard base64 alphabet"));
+        assert!(!r.problems.is_empty() && r.problems[0].contains("standard base64 alphabet"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Integration tests of `mskgate-auth` over the openssl-made fixtures in `fixtures/`.
 
 mod canary;
+mod iam;
 mod keys;
 mod props;
 mod secrets;
