@@ -17,6 +17,9 @@ use super::partition::{Partition, is_region_name, redact, shown};
 use super::token::{ACTION, CredentialParts, Presign, QUERY_VALUE, SERVICE, presign};
 use crate::error::rfc3339;
 
+/// Longest token read: real ones are under 1 KiB, or about 2.5 KiB with a large session token.
+const MAX_TOKEN_LEN: usize = 16 * 1024;
+
 /// How far in the future a token's `X-Amz-Date` may be (SigV4's allowed clock skew).
 const MAX_SKEW: time::Duration = time::Duration::minutes(5);
 
@@ -391,6 +394,13 @@ fn decode(token: &str, problems: &mut Vec<String>) -> Option<Zeroizing<Vec<u8>>>
         problems.push("the token is empty".to_owned());
         return None;
     }
+    if token.len() > MAX_TOKEN_LEN {
+        problems.push(format!(
+            "the token is {} bytes long; MSK IAM tokens are a few KiB at most (read up to {MAX_TOKEN_LEN})",
+            token.len()
+        ));
+        return None;
+    }
     match LENIENT_URL_SAFE.decode(token) {
         Ok(bytes) => Some(Zeroizing::new(bytes)),
         Err(err) => {
@@ -754,6 +764,17 @@ mod tests {
         assert_eq!(
             verify_token(&URL_SAFE_NO_PAD.encode("hello"), &at).problems,
             ["the decoded token is not a URL"]
+        );
+    }
+
+    #[test]
+    fn refuses_huge_tokens_without_reading_them() {
+        let r = verify_token(&"A".repeat(MAX_TOKEN_LEN + 4), &VerifyOptions::at(AT));
+        assert_eq!(
+            r.problems,
+            [
+                "the token is 16388 bytes long; MSK IAM tokens are a few KiB at most (read up to 16384)"
+            ]
         );
     }
 
