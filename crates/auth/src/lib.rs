@@ -5,7 +5,7 @@
 //! - [`x509`]: certificate chains, checked leaf → intermediates → root;
 //! - [`pkcs8`]: private keys, plain or encrypted (PBES2, PBES1, PKCS#12 PBE), PKCS#1 and SEC1;
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
-//! - [`iam`]: AWS credentials (and MSK IAM tokens);
+//! - [`iam`]: AWS credentials and the MSK IAM OAUTHBEARER token: signed, and read back;
 //! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret.
 //!
 //! The crate does no IO: it reads no files, sockets, environment or clock. Callers pass text and
