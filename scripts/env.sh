@@ -7,7 +7,7 @@
 #   MSKGATE_ROOT         repository root
 #   MSKGATE_CACHE        install cache (default ~/.cache/mskgate)
 #   MSKGATE_TANSU        tansu 0.6.0 binary built with --features libsql
-#   MSKGATE_PYTHON       python of the oracle venv (confluent-kafka >= 2.6.1)
+#   MSKGATE_PYTHON       python of the oracle venv (confluent-kafka >= 2.6.1, aws-msk-iam-sasl-signer-python)
 #   MSKGATE_BROKER_WORK  work directory of scripts/broker.sh (default .broker/ at the repository root)
 #   MSKGATE_PKI          test PKI made by the fixtures script (default fixtures/pki)
 # Sourcing prints nothing and changes nothing but these variables.

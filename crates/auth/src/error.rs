@@ -1,6 +1,8 @@
 //! The crate's error type. Messages name what was wrong and never carry a secret value.
 
 use thiserror::Error;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Every error of `mskgate-auth`.
 #[derive(Debug, Error)]
@@ -18,6 +20,9 @@ pub enum Error {
     /// A SCRAM exchange failed or could not start.
     #[error(transparent)]
     Scram(#[from] ScramError),
+    /// An MSK IAM token could not be generated.
+    #[error(transparent)]
+    Token(#[from] TokenError),
     /// A TLS configuration could not be built.
     #[error("cannot build the TLS client configuration: {0}")]
     Tls(#[source] rustls::Error),
@@ -123,6 +128,53 @@ pub enum CertificateError {
         /// What is wrong.
         why: String,
     },
+}
+
+/// Problems generating an MSK IAM OAUTHBEARER token.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The region is not an AWS region name.
+    #[error(
+        "`{region}` is not an AWS region name (expected lowercase letters, digits and dashes, like `us-east-1`)"
+    )]
+    InvalidRegion {
+        /// The region as given (escaped and shortened for display).
+        region: String,
+    },
+    /// The requested lifetime is outside what MSK accepts.
+    #[error("a token lifetime of {seconds}s is outside 1..=900 seconds")]
+    InvalidLifetime {
+        /// The requested lifetime, in whole seconds.
+        seconds: u64,
+    },
+    /// The access key id or the secret access key is empty.
+    #[error("the {field} of the credentials is empty")]
+    EmptyCredentials {
+        /// `access key id` or `secret access key`.
+        field: &'static str,
+    },
+    /// The credentials are expired (or expire within the second) at the signing time.
+    #[error(
+        "the credentials expire at {}, which leaves no time for a token signed at {}",
+        rfc3339(*.expires_at),
+        rfc3339(*.at)
+    )]
+    CredentialsExpired {
+        /// When the credentials expire.
+        expires_at: OffsetDateTime,
+        /// The signing time asked for.
+        at: OffsetDateTime,
+    },
+    /// The signing time cannot be written as SigV4's `X-Amz-Date` (years 0000–9999, after 1970).
+    #[error("the signing time {} is outside the range SigV4 can express", rfc3339(*.at))]
+    TimeOutOfRange {
+        /// The signing time asked for.
+        at: OffsetDateTime,
+    },
+    /// The SigV4 signer refused the request.
+    #[error("SigV4 presigning failed")]
+    Signing(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Problems in a SCRAM exchange (RFC 5802, RFC 7677).
@@ -442,4 +494,9 @@ pub enum LoadError {
         #[source]
         source: BoxError,
     },
+}
+
+/// An instant as RFC 3339 text for messages (never fails: falls back to `Debug`).
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_else(|_| format!("{at:?}"))
 }

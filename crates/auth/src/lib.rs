@@ -5,7 +5,7 @@
 //! - [`x509`]: certificate chains, checked leaf → intermediates → root;
 //! - [`pkcs8`]: private keys, plain or encrypted (PBES2, PBES1, PKCS#12 PBE), PKCS#1 and SEC1;
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
-//! - [`iam`]: AWS credentials (and MSK IAM tokens);
+//! - [`iam`]: AWS credentials and the MSK IAM OAUTHBEARER token: signed, and read back;
 //! - [`scram`]: a SCRAM-SHA-512/256 client (RFC 5802) as a pure state machine;
 //! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret;
 //! - `load` (feature `load`, off by default): credentials from AWS's default chain and
@@ -43,7 +43,7 @@ pub mod x509;
 
 #[cfg(feature = "load")]
 pub use error::LoadError;
-pub use error::{CertificateError, Error, KeyError, ScramError, SecretError};
+pub use error::{CertificateError, Error, KeyError, ScramError, SecretError, TokenError};
 pub use finding::{Finding, Rule, Severity};
 pub use inspect::{Credentials, InspectOptions, Inspection, KeyReport, inspect};
 pub use secret::SecretKind;

@@ -122,3 +122,152 @@ fn scram_errors_and_debug_never_contain_the_password_or_proof() {
         }
     }
 }
+
+/// MSK IAM tokens: neither generation errors nor verification reports (Debug, JSON, problems)
+/// quote the secret access key, the session token or the signature.
+#[test]
+fn iam_errors_and_token_reports_never_contain_secrets() {
+    use std::time::Duration;
+
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use mskgate_auth::SecretString;
+    use mskgate_auth::iam::{
+        AwsCredentials, TokenRequest, VerifyOptions, generate_token, verify_token,
+    };
+    use time::macros::datetime;
+
+    const SECRET: &str = "secretKEY-CANARY-9Zp/abc+def";
+    const SESSION: &str = "sessionTOKEN-CANARY-4Wq/xyz+uvw==";
+    let at = datetime!(2024-01-01 0:00 UTC);
+    let creds = |expires| {
+        AwsCredentials::new(
+            "AKIDCANARYEXAMPLE",
+            SecretString::from(SECRET),
+            Some(SecretString::from(SESSION)),
+            expires,
+        )
+    };
+    let encoded = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let token = generate_token(&creds(None), &TokenRequest::new("us-east-1", at)).expect("token");
+    let url = String::from_utf8(
+        URL_SAFE_NO_PAD
+            .decode(token.token.expose_secret())
+            .expect("b64"),
+    )
+    .expect("utf-8");
+    let signature = url
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("X-Amz-Signature="))
+        .expect("signature")
+        .to_owned();
+    let canaries = [
+        SECRET.to_owned(),
+        SESSION.to_owned(),
+        encoded(SECRET),
+        encoded(SESSION),
+        "CANARY-".to_owned(),
+        signature.clone(),
+    ];
+    let assert_clean = |what: &str, out: &str| {
+        for c in &canaries {
+            assert!(
+                !out.contains(c.as_str()),
+                "{what} leaks a secret value: {out}"
+            );
+        }
+    };
+
+    assert_clean("token Debug", &format!("{token:?} {token:#?}"));
+    let failures = [
+        generate_token(
+            &creds(Some(datetime!(2023-01-01 0:00 UTC))),
+            &TokenRequest::new("us-east-1", at),
+        ),
+        generate_token(&creds(None), &TokenRequest::new(SECRET, at)),
+        generate_token(
+            &creds(None),
+            &TokenRequest::new("us-east-1", at).with_expires_in(Duration::ZERO),
+        ),
+        generate_token(
+            &creds(None),
+            &TokenRequest::new("us-east-1", datetime!(1960-01-01 0:00 UTC)),
+        ),
+    ];
+    for result in failures {
+        let err = result.expect_err("fails");
+        assert_clean("token error", &format!("{err} {err:?}"));
+    }
+
+    // Tampered tokens, verified with the right and with other credentials: the problems may name
+    // every parameter, but never these values.
+    let tampered = [
+        url.clone(),
+        url.replace("X-Amz-Signature=", "X-Amz-Signature=0"),
+        url.replace("X-Amz-Security-Token=", "X-Amz-Security-Token=x"),
+        url.replace("X-Amz-Security-Token=", "X-Amz-Foo=1&X-Amz-Security-Token="),
+        url.replace(
+            "&X-Amz-Security-Token=",
+            "&X-Amz-Security-Token=a&X-Amz-Security-Token=",
+        ),
+        url.replace("X-Amz-Date=20240101T000000Z", "X-Amz-Date=garbage"),
+        url.replace("https://", "ftp://"),
+        // Secrets where values are quoted: the quotes are redacted.
+        url.replace("Action=", &format!("Action={}", encoded(SESSION))),
+        url.replace("Action=", &format!("Action=x{}", encoded(&SESSION[3..20]))),
+        url.replace(
+            "X-Amz-Algorithm=",
+            &format!("X-Amz-Algorithm={}", encoded(SECRET)),
+        ),
+        url.replace(
+            "X-Amz-Algorithm=",
+            &format!("X-Amz-Algorithm={}", encoded(OTHER_SESSION)),
+        ),
+        url.replace(
+            "X-Amz-SignedHeaders=host",
+            &format!("X-Amz-SignedHeaders={signature}"),
+        ),
+    ];
+    const OTHER_SECRET: &str = "otherSECRET-CANARY2-aaa/bbb";
+    const OTHER_SESSION: &str = "otherSESSION-CANARY2-ccc+ddd";
+    let other = AwsCredentials::new(
+        "AKIDCANARYEXAMPLE",
+        SecretString::from(OTHER_SECRET),
+        Some(SecretString::from(OTHER_SESSION)),
+        Some(at),
+    );
+    for t in &tampered {
+        // With the signer's credentials, none of the canaries may show. With other credentials
+        // the verifier knows those, the token's session token and its signature — but not
+        // `SECRET`, which it cannot recognise and so may quote where a value is quoted.
+        let cases = [
+            (
+                VerifyOptions::at(at + Duration::from_secs(3600)).with_credentials(creds(Some(at))),
+                canaries.to_vec(),
+            ),
+            (
+                VerifyOptions::at(at)
+                    .with_credentials(other.clone())
+                    .with_region("eu-west-1"),
+                vec![
+                    SESSION.to_owned(),
+                    encoded(SESSION),
+                    signature.clone(),
+                    OTHER_SECRET.to_owned(),
+                    OTHER_SESSION.to_owned(),
+                    "CANARY2".to_owned(),
+                ],
+            ),
+        ];
+        for (opts, secrets) in cases {
+            let r = verify_token(&URL_SAFE_NO_PAD.encode(t), &opts);
+            let out = format!("{r:?} {}", serde_json::to_string(&r).expect("json"));
+            for c in &secrets {
+                assert!(
+                    !out.contains(c.as_str()),
+                    "token report leaks a secret value: {out}"
+                );
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 //! `load` on for its tests, so `cargo test --workspace` runs them).
 
 mod canary;
+mod iam;
 mod keys;
 #[cfg(feature = "load")]
 mod load;
