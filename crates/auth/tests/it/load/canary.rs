@@ -29,8 +29,8 @@ fn assert_clean(what: &str, text: &str) {
 #[tokio::test]
 async fn no_secret_value_reaches_display_or_debug() {
     let moto = shared();
-    create_secret(&moto, REGION, "canary/text", Value::Text(SECRET_STRING)).await;
-    create_secret(&moto, REGION, "canary/binary", Value::Binary(SECRET_BINARY)).await;
+    create_secret(moto, REGION, "canary/text", Value::Text(SECRET_STRING)).await;
+    create_secret(moto, REGION, "canary/binary", Value::Binary(SECRET_BINARY)).await;
 
     let base = || {
         Credentials::new(
@@ -42,7 +42,7 @@ async fn no_secret_value_reaches_display_or_debug() {
         )
     };
     let options = at(
-        &moto,
+        moto,
         AwsOptions {
             role_arn: Some(role_arn("msk-canary")),
             external_id: Some(EXTERNAL_ID.into()),

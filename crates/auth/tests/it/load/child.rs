@@ -88,7 +88,7 @@ fn expected_session_name() -> String {
 async fn environment_keys_and_aws_endpoint_url_are_honoured() {
     let moto = shared();
     create_secret(
-        &moto,
+        moto,
         REGION,
         "child/env-credentials",
         Value::Text(SECRET_VALUE),

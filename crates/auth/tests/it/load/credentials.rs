@@ -39,7 +39,7 @@ async fn explicit_credentials_come_back_with_token_and_expiry() {
 #[tokio::test]
 async fn caller_identity_of_plain_keys() {
     let moto = shared();
-    let arn = loader(&moto, AwsOptions::default())
+    let arn = loader(moto, AwsOptions::default())
         .await
         .caller_identity()
         .await
@@ -52,7 +52,7 @@ async fn assume_role_uses_the_stable_default_session_name() {
     let moto = shared();
     let role = role_arn("msk-consumer-default");
     let loader = loader(
-        &moto,
+        moto,
         AwsOptions {
             role_arn: Some(role),
             ..AwsOptions::default()
@@ -89,7 +89,7 @@ async fn assume_role_uses_the_stable_default_session_name() {
 async fn assume_role_with_external_id_and_configured_session_name() {
     let moto = shared();
     let loader = loader(
-        &moto,
+        moto,
         AwsOptions {
             role_arn: Some(role_arn("msk-cross-account")),
             external_id: Some("ext-7f3a9c".into()),
@@ -112,7 +112,7 @@ async fn credentials_are_cached_and_the_principal_never_changes() {
         role_arn: Some(role_arn("msk-cache")),
         ..AwsOptions::default()
     };
-    let first_loader = loader(&moto, options.clone()).await;
+    let first_loader = loader(moto, options.clone()).await;
     let a = first_loader.credentials().await.expect("first");
     let b = first_loader.credentials().await.expect("second");
     assert_eq!(
@@ -122,7 +122,7 @@ async fn credentials_are_cached_and_the_principal_never_changes() {
     );
 
     // A new loader assumes the role again: new keys (moto mints new ones per call), same principal.
-    let second_loader = loader(&moto, options).await;
+    let second_loader = loader(moto, options).await;
     let c = second_loader.credentials().await.expect("third");
     assert_ne!(a.access_key_id(), c.access_key_id());
     assert_eq!(
@@ -190,7 +190,7 @@ async fn profile_credentials_from_files_then_a_role() {
 
     let with_role = AwsLoader::from_config_loader(
         &at(
-            &moto,
+            moto,
             AwsOptions {
                 role_arn: Some(role_arn("msk-from-profile")),
                 ..AwsOptions::default()

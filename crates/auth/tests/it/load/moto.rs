@@ -4,14 +4,15 @@
 //! (`$MSKGATE_CACHE/venv/bin/python`, default `~/.cache/mskgate/venv/bin/python`). A missing
 //! Python or moto fails the test with the command that fixes it; nothing is skipped.
 //!
-//! The server is killed when the [`Moto`] is dropped, and also exits by itself when this test
-//! process dies (it watches its stdin, a pipe from us), so no emulator outlives a killed test run.
+//! A [`Moto`] kills its server when dropped; the server also exits by itself when this test process
+//! ends or dies (it watches its stdin, a pipe only this process holds), so no emulator outlives a
+//! test run — not the [`shared`] one, which is never dropped, nor one of a killed run.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// How long moto may take to answer its first request (about 1–3 s when the machine is idle).
@@ -83,7 +84,12 @@ impl Moto {
                     eprintln!("moto on {} ready in {:?}", moto.endpoint, moto.startup);
                     return moto;
                 }
-                Err(log) => last_log = log,
+                Err(log) => {
+                    last_log = log;
+                    if last_log.contains("No module named") {
+                        break; // another port will not help
+                    }
+                }
             }
         }
         if last_log.contains("No module named") {
@@ -155,17 +161,13 @@ impl Drop for Moto {
     }
 }
 
-/// A server shared by the tests that run at the same time; it stops when the last one is done.
-/// Tests keep their resources apart by name.
-pub(crate) fn shared() -> Arc<Moto> {
-    static SHARED: Mutex<Weak<Moto>> = Mutex::new(Weak::new());
-    let mut slot = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(moto) = slot.upgrade() {
-        return moto;
-    }
-    let moto = Arc::new(Moto::start());
-    *slot = Arc::downgrade(&moto);
-    moto
+/// The server the tests share, started by the first test that asks. It lives as long as this
+/// test process: statics are never dropped, so it is stopped by its stdin watchdog when the
+/// process exits (one start per run instead of one per test — moto takes about a second of CPU
+/// to start). Tests keep their resources apart by name.
+pub(crate) fn shared() -> &'static Moto {
+    static SHARED: OnceLock<Moto> = OnceLock::new();
+    SHARED.get_or_init(Moto::start)
 }
 
 /// `$MSKGATE_PYTHON`, else the install script's venv.

@@ -14,10 +14,10 @@ const SCRAM: &str = r#"{"username":"orders","password":"scram-CANARY-pw"}"#;
 #[tokio::test]
 async fn fetches_a_secret_by_name() {
     let moto = shared();
-    create_secret(&moto, REGION, "AmazonMSK_by_name", Value::Text(SCRAM)).await;
+    create_secret(moto, REGION, "AmazonMSK_by_name", Value::Text(SCRAM)).await;
     let source: SecretSource = "sm:AmazonMSK_by_name".parse().expect("source");
     let value = source
-        .fetch_with(&loader(&moto, AwsOptions::default()).await)
+        .fetch_with(&loader(moto, AwsOptions::default()).await)
         .await
         .expect("GetSecretValue");
     assert_eq!(value.expose_secret(), SCRAM);
@@ -31,10 +31,10 @@ async fn fetches_a_secret_by_name() {
 #[tokio::test]
 async fn secrets_are_read_with_the_assumed_role() {
     let moto = shared();
-    create_secret(&moto, REGION, "AmazonMSK_with_role", Value::Text(SCRAM)).await;
+    create_secret(moto, REGION, "AmazonMSK_with_role", Value::Text(SCRAM)).await;
     // (`fetch`, which builds its loader from the process environment, runs in `child.rs`.)
     let loader = loader(
-        &moto,
+        moto,
         AwsOptions {
             role_arn: Some(role_arn("msk-secret-reader")),
             ..AwsOptions::default()
@@ -52,7 +52,7 @@ async fn secrets_are_read_with_the_assumed_role() {
 async fn the_region_of_an_arn_wins_over_the_configured_one() {
     let moto = shared();
     let arn = create_secret(
-        &moto,
+        moto,
         "eu-west-1",
         "AmazonMSK_in_ireland",
         Value::Text(SCRAM),
@@ -64,7 +64,7 @@ async fn the_region_of_an_arn_wins_over_the_configured_one() {
         ),
         "{arn}"
     );
-    let loader = loader(&moto, AwsOptions::default()).await;
+    let loader = loader(moto, AwsOptions::default()).await;
     assert_eq!(loader.region(), Some(REGION));
 
     let by_arn: SecretSource = arn.parse().expect("ARN source");
@@ -92,7 +92,7 @@ async fn a_missing_secret_is_named() {
     let moto = shared();
     let err = SecretSource::parse("sm:team/does-not-exist")
         .expect("source")
-        .fetch_with(&loader(&moto, AwsOptions::default()).await)
+        .fetch_with(&loader(moto, AwsOptions::default()).await)
         .await
         .expect_err("missing");
     assert_eq!(
@@ -106,7 +106,7 @@ async fn a_missing_secret_is_named() {
 async fn a_binary_secret_is_a_clear_error_without_its_bytes() {
     let moto = shared();
     create_secret(
-        &moto,
+        moto,
         REGION,
         "AmazonMSK_binary",
         Value::Binary(b"bin-CANARY\x00\x01"),
@@ -114,7 +114,7 @@ async fn a_binary_secret_is_a_clear_error_without_its_bytes() {
     .await;
     let err = SecretSource::parse("sm:AmazonMSK_binary")
         .expect("source")
-        .fetch_with(&loader(&moto, AwsOptions::default()).await)
+        .fetch_with(&loader(moto, AwsOptions::default()).await)
         .await
         .expect_err("binary");
     assert!(matches!(err, LoadError::SecretBinary { .. }), "{err:?}");
@@ -158,7 +158,7 @@ async fn a_name_without_any_region_says_how_to_give_one() {
 
     // An ARN carries its region, so no configured region is needed.
     let arn = create_secret(
-        &moto,
+        moto,
         "ap-southeast-2",
         "AmazonMSK_sydney",
         Value::Text(SCRAM),
@@ -175,15 +175,9 @@ async fn a_name_without_any_region_says_how_to_give_one() {
 #[tokio::test]
 async fn options_point_both_sts_and_secrets_manager_at_the_endpoint() {
     let moto = shared();
-    create_secret(
-        &moto,
-        "eu-north-1",
-        "AmazonMSK_endpoint",
-        Value::Text(SCRAM),
-    )
-    .await;
+    create_secret(moto, "eu-north-1", "AmazonMSK_endpoint", Value::Text(SCRAM)).await;
     let options = at(
-        &moto,
+        moto,
         AwsOptions {
             region: Some("eu-north-1".into()),
             role_arn: Some(role_arn("msk-endpoint")),
