@@ -49,6 +49,19 @@ pub(crate) enum Format {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Generate an MSK IAM OAUTHBEARER token (port 9098/9198), or verify one.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "\
+Examples:
+  AWS_PROFILE=dev mskgate token --region us-east-1
+  mskgate token --region eu-west-1 --role-arn arn:aws:iam::123456789012:role/msk-reader --format json
+  mskgate token verify \"$TOKEN\" --region us-east-1
+
+Credentials come from the AWS default chain (environment, profile, web identity, ECS, IMDS), or an
+assumed role with a stable session name. Exit status: 0 success, 2 usage or credential error."
+    )]
+    Token(TokenCommand),
     /// Connect to brokers and check each step: TCP, TLS, ApiVersions, SASL, Metadata.
     #[command(after_help = "\
 Examples:
@@ -80,6 +93,79 @@ Exit status: 0 usable, 1 not usable, 2 usage or IO error.")]
     Inspect(InspectArgs),
 }
 
+/// Where AWS credentials come from.
+#[derive(Debug, Args)]
+pub(crate) struct AwsArgs {
+    /// Shared-config profile to use.
+    #[arg(long)]
+    pub(crate) profile: Option<String>,
+    /// Assume this role (through STS) on top of the default credentials.
+    #[arg(long, value_name = "ARN")]
+    pub(crate) role_arn: Option<String>,
+    /// Session name for the assumed role (default: a stable `mskgate-<user>@<host>`, so MSK re-authentication never changes principal).
+    #[arg(long, value_name = "NAME", requires = "role_arn")]
+    pub(crate) session_name: Option<String>,
+    /// External id for the assumed role.
+    #[arg(long, value_name = "ID", requires = "role_arn")]
+    pub(crate) external_id: Option<String>,
+    /// AWS endpoint override (for a local emulator such as moto).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenCommand {
+    #[command(subcommand)]
+    pub(crate) command: Option<TokenSubcommand>,
+    #[command(flatten)]
+    pub(crate) generate: TokenArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenSubcommand {
+    /// Decode a token and check host, action, algorithm, scope and expiry; recompute the signature when credentials for its access key are available.
+    #[command(after_help = "Exit status: 0 valid, 1 invalid, 2 usage error.")]
+    Verify(TokenVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenArgs {
+    /// AWS region of the MSK cluster.
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
+    /// Token lifetime in seconds (1–900; never longer than the credentials last).
+    #[arg(long, default_value_t = 900, value_name = "SECS")]
+    pub(crate) expires_in: u64,
+    /// Sign at this instant (RFC 3339) instead of now, for reproducible comparisons.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Output format: text prints the token only.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenVerifyArgs {
+    /// The token (base64url).
+    pub(crate) token: String,
+    /// The region the token must be for.
+    #[arg(long)]
+    pub(crate) region: Option<String>,
+    /// Judge expiry at this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) at: Option<String>,
+    /// Do not look for credentials to recompute the signature with.
+    #[arg(long)]
+    pub(crate) no_signature_check: bool,
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AuthArg {
     None,
@@ -109,6 +195,8 @@ pub(crate) struct ProbeArgs {
     /// AWS region for IAM tokens (default: from the broker host name or the AWS configuration).
     #[arg(long)]
     pub(crate) region: Option<String>,
+    #[command(flatten)]
+    pub(crate) aws: AwsArgs,
     /// Send SASL credentials without TLS. For test brokers only: the credentials cross the network in the clear.
     #[arg(long)]
     pub(crate) allow_plaintext_sasl: bool,

@@ -34,6 +34,10 @@ fn main() -> ExitCode {
             command: SecretCommand::Inspect(a),
         } => secret::inspect(a, &cli.global),
         Command::Probe(a) => probe::run(a, &cli.global),
+        Command::Token(t) => match &t.command {
+            Some(args::TokenSubcommand::Verify(v)) => token::verify(v, &cli.global),
+            None => token::generate(&t.generate, &cli.global),
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -52,7 +56,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Third-party crates whose verbose output can carry secret material (signed requests with session
+/// tokens, HTTP response bodies holding secret values): capped whatever `-v` or `MSKGATE_LOG` ask for.
+const CAPPED_TARGETS: &[&str] = &[
+    "aws_sigv4=off",
+    "aws_smithy_runtime=info",
+    "aws_smithy_runtime_api=info",
+    "aws_smithy_http=info",
+    "aws_config=info",
+    "aws_sdk_sts=info",
+    "aws_sdk_secretsmanager=info",
+    "hyper=info",
+    "hyper_util=info",
+    "rustls=info",
+];
+
 fn init_logging(verbose: u8, quiet: bool) {
+    use std::io::IsTerminal;
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -60,11 +80,19 @@ fn init_logging(verbose: u8, quiet: bool) {
         (false, 2) => "debug",
         (false, _) => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MSKGATE_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("MSKGATE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    for directive in CAPPED_TARGETS {
+        if let Ok(d) = directive.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let ansi =
+        io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(ansi)
         .without_time()
         .try_init();
 }

@@ -56,7 +56,13 @@ async fn run_async(args: &ProbeArgs, global: &Global) -> Result<u8> {
     }
     let now = OffsetDateTime::now_utc();
     let secret = match &args.secret {
-        Some(source) => Some(load_secret(source).await?),
+        Some(source) => Some(
+            load_secret(
+                source,
+                &crate::token::aws_options(&args.aws, args.region.as_deref()),
+            )
+            .await?,
+        ),
         None => None,
     };
     let needs_secret = matches!(

@@ -149,13 +149,11 @@ fn render_text(v: &Inspection, now: OffsetDateTime, style: Style) -> String {
     out
 }
 
-/// Reads a secret from a source: `file:PATH`, `env:VAR` or a plain path.
-pub(crate) async fn load_secret(source: &str) -> Result<SecretString> {
-    if let Some(var) = source.strip_prefix("env:") {
-        return std::env::var(var)
-            .map(SecretString::new)
-            .with_context(|| format!("environment variable {var} is not set (or not UTF-8)"));
-    }
-    let path = source.strip_prefix("file:").unwrap_or(source);
-    read_input(std::path::Path::new(path))
+/// Reads a secret from a source: `file:PATH`, `env:VAR`, `sm:NAME` or a Secrets Manager ARN.
+pub(crate) async fn load_secret(
+    source: &str,
+    aws: &mskgate_auth::load::AwsOptions,
+) -> Result<SecretString> {
+    let source = mskgate_auth::load::SecretSource::parse(source)?;
+    Ok(source.fetch(aws).await?)
 }

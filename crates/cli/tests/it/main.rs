@@ -2,6 +2,7 @@
 
 mod probe;
 mod secret_inspect;
+mod token;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -15,9 +16,19 @@ pub(crate) fn mskgate(args: &[&str]) -> Output {
 }
 
 pub(crate) fn mskgate_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    run(args, stdin, &[])
+}
+
+/// Runs mskgate with extra environment variables.
+pub(crate) fn mskgate_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    run(args, None, env)
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_mskgate"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo())
         .env_remove("NO_COLOR")
         .env_remove("MSKGATE_LOG")

@@ -121,7 +121,7 @@ fn mtls_listener_accepts_the_fixture_client_and_rejects_others() {
         "--ca",
         &ca(),
         "--secret",
-        &rogue,
+        &format!("file:{rogue}"),
     ]);
     assert_eq!(code, 1);
     assert_eq!(
@@ -156,7 +156,7 @@ fn an_unusable_client_secret_is_refused_before_connecting() {
         "--auth",
         "mtls",
         "--secret",
-        &bad,
+        &format!("file:{bad}"),
     ]);
     assert_eq!(code(&out), 2);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -254,10 +254,10 @@ fn usage_errors_exit_2() {
 }
 
 fn scram_secret() -> String {
-    crate::repo()
-        .join("fixtures/secrets/scram.json")
-        .display()
-        .to_string()
+    format!(
+        "file:{}",
+        crate::repo().join("fixtures/secrets/scram.json").display()
+    )
 }
 
 #[test]
@@ -368,4 +368,56 @@ fn wrong_scram_password_fails_at_the_authentication_step() {
         &scram_secret(),
     ]);
     assert_eq!(code, 0, "the right password still works: {v:#}");
+}
+
+#[test]
+fn iam_probe_sends_a_verified_token_and_reports_the_refusal_at_authentication() {
+    // tansu offers OAUTHBEARER but never accepts it; the token's correctness is proven by the
+    // signer parity tests in mskgate-auth. Here: the probe signs, self-verifies and sends it, and
+    // names the refusal at the right step.
+    let out = crate::mskgate_env(
+        &[
+            "-vvv",
+            "probe",
+            "--format",
+            "json",
+            "--timeout-ms",
+            "5000",
+            "--bootstrap",
+            broker().bootstrap(Listener::ScramTls),
+            "--auth",
+            "iam",
+            "--region",
+            "us-east-1",
+            "--ca",
+            &ca(),
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDPROBEEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "probe-secret-CANARY-5Tx"),
+            ("AWS_SESSION_TOKEN", "probe-session-CANARY-8Qw"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ],
+    );
+    let stdout = String::from_utf8(out.stdout.clone()).expect("utf8");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let v: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert_eq!(code(&out), 1, "{v:#}");
+    assert_eq!(v["brokers"][0]["state"], "SASL authentication failed");
+    let steps = steps(&v, 0);
+    assert_eq!(
+        steps[3],
+        ("sasl_handshake".to_owned(), true),
+        "OAUTHBEARER is offered: {v:#}"
+    );
+    assert_eq!(steps[4], ("sasl_authenticate".to_owned(), false));
+    for canary in ["probe-secret-CANARY", "probe-session-CANARY"] {
+        assert!(
+            !stdout.contains(canary) && !stderr.contains(canary),
+            "{canary} leaks"
+        );
+    }
 }
