@@ -204,6 +204,37 @@ pub struct SecretInfo {
     pub generated: bool,
 }
 
+/// The MSK cluster a mapping's `EventSourceArn` names, when the artifact declares it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterInfo {
+    /// The declaring resource (logical id or Terraform address).
+    pub resource: String,
+    /// Where it is declared (file index, span).
+    pub declared_at: (usize, Span),
+    /// MSK Serverless (IAM only).
+    pub serverless: bool,
+    /// `ClientAuthentication` in CloudFormation's shape (`Sasl.Scram.Enabled`, `Sasl.Iam.Enabled`,
+    /// `Tls.Enabled`, `Unauthenticated.Enabled`); `None` when not given.
+    pub client_authentication: Option<V>,
+}
+
+impl ClusterInfo {
+    /// Whether a client authentication method is enabled (`path` below `ClientAuthentication`).
+    pub fn enabled(&self, path: &[&str]) -> Known<'_, bool> {
+        let Some(ca) = &self.client_authentication else {
+            return Known::Absent;
+        };
+        if let Some(u) = ca.unknown_part().map(|_| ca) {
+            return Known::Unknown(u);
+        }
+        match ca.at(path) {
+            None => Known::Absent,
+            Some(v) if v.unknown_part().is_some() => Known::Unknown(v),
+            Some(v) => v.as_bool().map_or(Known::WrongType(v), Known::Value),
+        }
+    }
+}
+
 /// One Kafka event source mapping.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mapping {
@@ -227,6 +258,8 @@ pub struct Mapping {
     pub secrets: Vec<SecretInfo>,
     /// Deployed only under a condition that could not be evaluated.
     pub conditional: Option<String>,
+    /// The MSK cluster, when the artifact declares it.
+    pub cluster: Option<ClusterInfo>,
 }
 
 /// Where a mapping reads from.

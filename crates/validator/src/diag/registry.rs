@@ -149,6 +149,9 @@ validator_rules! {
     PROPERTY_TYPE = ("ESM029", "property-type", Error,
         "a property has the type its schema requires (list, object, string, number, boolean)",
         "write the property in the documented shape");
+    UNKNOWN_PROPERTY = ("ESM030", "unknown-property", Warning,
+        "every property of a mapping is one its format defines; a misspelt one is ignored or rejected",
+        "fix the spelling, or remove the property");
     MSK_UNSUPPORTED_AUTH_TYPE = ("AUTH001", "msk-unsupported-auth-type", Error,
         "an MSK mapping uses only SASL_SCRAM_512_AUTH or CLIENT_CERTIFICATE_TLS_AUTH (or IAM/unauthenticated without a secret)",
         "for MSK use SASL_SCRAM_512_AUTH or CLIENT_CERTIFICATE_TLS_AUTH, or no SourceAccessConfigurations for IAM");
@@ -158,6 +161,12 @@ validator_rules! {
     SMK_VPC_PAIR = ("AUTH003", "smk-vpc-pair", Error,
         "VPC_SUBNET and VPC_SECURITY_GROUP come together, with URIs subnet:<id> and security_group:<id>",
         "give both VPC_SUBNET (subnet:subnet-…) and VPC_SECURITY_GROUP (security_group:sg-…) entries, or neither");
+    AUTH_NOT_ENABLED_ON_CLUSTER = ("AUTH004", "auth-not-enabled-on-cluster", Error,
+        "the cluster enables the authentication the mapping uses (Lambda does not fall back to a weaker one)",
+        "enable the method in the cluster's ClientAuthentication, or change the mapping's SourceAccessConfigurations");
+    SERVERLESS_NON_IAM_AUTH = ("AUTH005", "serverless-non-iam-auth", Error,
+        "an MSK Serverless cluster accepts IAM only: no secret-based authentication",
+        "remove SourceAccessConfigurations and grant the function's role kafka-cluster permissions");
     SASL_OVER_PLAINTEXT = ("AUTH006", "sasl-over-plaintext", Error,
         "Lambda sends SASL/SCRAM and SASL/PLAIN credentials over TLS only (SASL_SSL), never to a plaintext listener",
         "point the mapping at the brokers' SASL_SSL listener");

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use super::tree::{Node, NodeKind, Span};
-use super::{Read, rules_help};
+use super::{PropertySet, Read, rules_help, unknown_properties};
 use crate::Options;
 use crate::diag::registry::rules;
-use crate::model::{Dialect, Mapping, SecretInfo, Unknown, V, Val};
+use crate::model::{ClusterInfo, Dialect, Mapping, SecretInfo, Unknown, V, Val};
 
 /// Deepest evaluation (intrinsics inside intrinsics, condition chains).
 const MAX_EVAL_DEPTH: usize = 48;
@@ -607,6 +607,9 @@ pub(super) fn read(root: &Node, file: usize, opts: &Options, r: &mut Read) {
                 if !is_kafka(&props, &t) {
                     continue;
                 }
+                if let Some(p) = res.props {
+                    unknown_properties(p, PropertySet::CloudFormation, file, res.id, r);
+                }
                 let props = rename(
                     props,
                     &[(
@@ -630,8 +633,10 @@ pub(super) fn read(root: &Node, file: usize, opts: &Options, r: &mut Read) {
                     function_timeout,
                     secrets: Vec::new(),
                     conditional: conditional.clone(),
+                    cluster: None,
                 };
                 m.secrets = secrets(&ev, &m, file);
+                m.cluster = cluster(&ev, &m, file);
                 r.mappings.push(m);
             }
             "AWS::Serverless::Function" => {
@@ -791,6 +796,30 @@ fn secrets(ev: &Eval<'_, '_>, m: &Mapping, file: usize) -> Vec<SecretInfo> {
     out
 }
 
+/// The `AWS::MSK::Cluster` / `AWS::MSK::ServerlessCluster` that `EventSourceArn` names.
+fn cluster(ev: &Eval<'_, '_>, m: &Mapping, file: usize) -> Option<ClusterInfo> {
+    let id = m
+        .get(&["EventSourceArn"])?
+        .unknown_part()?
+        .resource
+        .as_deref()?;
+    let res = ev.t.resource(id)?;
+    let serverless = match res.ty.as_str() {
+        "AWS::MSK::Cluster" => false,
+        "AWS::MSK::ServerlessCluster" => true,
+        _ => return None,
+    };
+    Some(ClusterInfo {
+        resource: id.to_owned(),
+        declared_at: (file, res.span),
+        serverless,
+        client_authentication: res
+            .props
+            .and_then(|p| p.get("ClientAuthentication"))
+            .and_then(|n| ev.eval(n, 0)),
+    })
+}
+
 /// SAM `MSK` and `SelfManagedKafka` events, in the Lambda API's shape.
 fn sam_events(
     ev: &Eval<'_, '_>,
@@ -818,6 +847,9 @@ fn sam_events(
             _ => continue,
         };
         let name = format!("{}.Events.{}", res.id, e.key);
+        if let Some(p) = e.value.get("Properties") {
+            unknown_properties(p, PropertySet::Sam, file, res.id, r);
+        }
         let props = match e.value.get("Properties") {
             None => V {
                 val: Val::Map(Vec::new()),
@@ -899,8 +931,10 @@ fn sam_events(
             function_timeout: timeout_of(ev, res),
             secrets: Vec::new(),
             conditional: conditional.map(str::to_owned),
+            cluster: None,
         };
         m.secrets = secrets(ev, &m, file);
+        m.cluster = cluster(ev, &m, file);
         r.mappings.push(m);
     }
 }

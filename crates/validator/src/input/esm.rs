@@ -3,7 +3,7 @@
 //! `source` is the same shape.
 
 use super::tree::{Node, NodeKind};
-use super::{Read, is_esm_shape};
+use super::{PropertySet, Read, is_esm_shape, unknown_properties};
 use crate::model::{Dialect, Mapping, V, Val};
 
 /// A JSON node as a value: no intrinsics, `null` is absent.
@@ -42,6 +42,7 @@ fn mapping(node: &Node, file: usize, name: String, json_path: String, dialect: D
         function_timeout: None,
         secrets: Vec::new(),
         conditional: None,
+        cluster: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn describe(node: &Node, display: &str) -> String {
 
 pub(super) fn read_api(root: &Node, file: usize, display: &str, r: &mut Read) {
     if is_esm_shape(root) {
+        unknown_properties(root, PropertySet::Api, file, display, r);
         r.mappings.push(mapping(
             root,
             file,
@@ -64,6 +66,7 @@ pub(super) fn read_api(root: &Node, file: usize, display: &str, r: &mut Read) {
     }
     if let Some(items) = root.get("EventSourceMappings").and_then(Node::items) {
         for (i, item) in items.iter().enumerate().filter(|(_, n)| is_esm_shape(n)) {
+            unknown_properties(item, PropertySet::Api, file, display, r);
             r.mappings.push(mapping(
                 item,
                 file,
@@ -77,6 +80,7 @@ pub(super) fn read_api(root: &Node, file: usize, display: &str, r: &mut Read) {
 
 pub(super) fn read_config(root: &Node, file: usize, display: &str, r: &mut Read) {
     if let Some(source) = root.get("source") {
+        unknown_properties(source, PropertySet::Api, file, display, r);
         r.mappings.push(mapping(
             source,
             file,

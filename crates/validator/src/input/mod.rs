@@ -286,6 +286,164 @@ pub(crate) fn read(file: &mut SourceFile, index: usize, opts: &Options) -> Read 
     r
 }
 
+/// Properties of `AWS::Lambda::EventSourceMapping` (CloudFormation registry schema).
+const CFN_PROPERTIES: &[&str] = &[
+    "AmazonManagedKafkaEventSourceConfig",
+    "BatchSize",
+    "BisectBatchOnFunctionError",
+    "DestinationConfig",
+    "DocumentDBEventSourceConfig",
+    "Enabled",
+    "EventSourceArn",
+    "FilterCriteria",
+    "FunctionName",
+    "FunctionResponseTypes",
+    "KmsKeyArn",
+    "LoggingConfig",
+    "MaximumBatchingWindowInSeconds",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "MetricsConfig",
+    "ParallelizationFactor",
+    "ProvisionedPollerConfig",
+    "Queues",
+    "ScalingConfig",
+    "SelfManagedEventSource",
+    "SelfManagedKafkaEventSourceConfig",
+    "SourceAccessConfigurations",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "Tags",
+    "Topics",
+    "TumblingWindowInSeconds",
+];
+
+/// Properties of SAM `MSK` / `SelfManagedKafka` events (sam.schema.json).
+const SAM_PROPERTIES: &[&str] = &[
+    "BatchSize",
+    "BisectBatchOnFunctionError",
+    "ConsumerGroupId",
+    "DestinationConfig",
+    "Enabled",
+    "FilterCriteria",
+    "FunctionResponseTypes",
+    "KafkaBootstrapServers",
+    "KmsKeyArn",
+    "LoggingConfig",
+    "MaximumBatchingWindowInSeconds",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "MetricsConfig",
+    "ProvisionedPollerConfig",
+    "SchemaRegistryConfig",
+    "SecretsManagerKmsKeyId",
+    "SourceAccessConfigurations",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "Stream",
+    "Topics",
+];
+
+/// Members of the Lambda API's mapping (request and `get-event-source-mapping` output).
+const API_MEMBERS: &[&str] = &[
+    "AmazonManagedKafkaEventSourceConfig",
+    "BatchSize",
+    "BisectBatchOnFunctionError",
+    "DestinationConfig",
+    "DocumentDBEventSourceConfig",
+    "Enabled",
+    "EventSourceArn",
+    "EventSourceMappingArn",
+    "FilterCriteria",
+    "FilterCriteriaError",
+    "FunctionArn",
+    "FunctionName",
+    "FunctionResponseTypes",
+    "KMSKeyArn",
+    "LastModified",
+    "LastProcessingResult",
+    "LoggingConfig",
+    "MaximumBatchingWindowInSeconds",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "MetricsConfig",
+    "ParallelizationFactor",
+    "ProvisionedPollerConfig",
+    "Queues",
+    "ScalingConfig",
+    "SelfManagedEventSource",
+    "SelfManagedKafkaEventSourceConfig",
+    "SourceAccessConfigurations",
+    "StartingPosition",
+    "StartingPositionTimestamp",
+    "State",
+    "StateTransitionReason",
+    "Tags",
+    "Topics",
+    "TumblingWindowInSeconds",
+    "UUID",
+];
+
+/// Which property list applies.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PropertySet {
+    CloudFormation,
+    Sam,
+    Api,
+}
+
+/// Reports keys of `props` its format does not define (ESM030).
+pub(crate) fn unknown_properties(
+    props: &Node,
+    set: PropertySet,
+    file: usize,
+    resource: &str,
+    r: &mut Read,
+) {
+    let known = match set {
+        PropertySet::CloudFormation => CFN_PROPERTIES,
+        PropertySet::Sam => SAM_PROPERTIES,
+        PropertySet::Api => API_MEMBERS,
+    };
+    for e in props.entries().unwrap_or_default() {
+        if known.contains(&e.key.as_str()) {
+            continue;
+        }
+        let close = known
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(&e.key) || edit_distance(k, &e.key) <= 2);
+        r.diag(
+            &rules::UNKNOWN_PROPERTY,
+            file,
+            Some(e.key_span),
+            Some(resource),
+            match close {
+                Some(k) => format!(
+                    "`{}` is not a property of this mapping; did you mean `{k}`?",
+                    e.key
+                ),
+                None => format!("`{}` is not a property of this mapping", e.key),
+            },
+            rules_help(&rules::UNKNOWN_PROPERTY),
+        );
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 pub(crate) fn rules_help(rule: &crate::diag::Rule) -> &'static str {
     crate::diag::registry::code_of(rule).map_or("", |c| c.help)
 }

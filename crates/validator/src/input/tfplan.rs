@@ -5,7 +5,7 @@
 use super::Read;
 use super::esm::plain;
 use super::tree::{Node, Span};
-use crate::model::{Dialect, Mapping, SecretInfo, Unknown, V, Val};
+use crate::model::{ClusterInfo, Dialect, Mapping, SecretInfo, Unknown, V, Val};
 
 /// One resource change.
 struct Change<'a> {
@@ -376,6 +376,7 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
                 function_timeout: None,
                 secrets: Vec::new(),
                 conditional: None,
+                cluster: None,
             };
             m.access_configs()
                 .into_iter()
@@ -418,6 +419,21 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
                 });
             }
         }
+        let cluster = references(expr("event_source_arn"), &module)
+            .iter()
+            .find_map(|a| {
+                find(&all, a)
+                    .filter(|x| matches!(x.ty, "aws_msk_cluster" | "aws_msk_serverless_cluster"))
+            })
+            .or_else(|| {
+                let arn = props.get("EventSourceArn")?.as_str()?.to_owned();
+                all.iter().find(|x| {
+                    matches!(x.ty, "aws_msk_cluster" | "aws_msk_serverless_cluster")
+                        && x.after.and_then(|a| a.get("arn")).and_then(Node::as_str)
+                            == Some(arn.as_str())
+                })
+            })
+            .map(|x| cluster_info(x, file));
         r.mappings.push(Mapping {
             name: c.address.to_owned(),
             resource: c.address.to_owned(),
@@ -429,7 +445,69 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
             function_timeout,
             secrets,
             conditional: None,
+            cluster,
         });
+    }
+}
+
+/// `client_authentication` of an `aws_msk_cluster` in CloudFormation's shape.
+fn cluster_info(c: &Change<'_>, file: usize) -> ClusterInfo {
+    let serverless = c.ty == "aws_msk_serverless_cluster";
+    let tf = value(c.after, c.after_unknown, c.span);
+    let ca = tf
+        .as_ref()
+        .and_then(|t| block(t.get("client_authentication")));
+    let client_authentication = ca.map(|ca| {
+        let flag = |v: Option<&V>| {
+            v.cloned().map(|v| {
+                let span = v.span;
+                V {
+                    val: Val::Map(vec![("Enabled".into(), v)]),
+                    span,
+                }
+            })
+        };
+        let mut out: Vec<(String, V)> = Vec::new();
+        if let Some(sasl) = block(ca.get("sasl")) {
+            let mut s = Vec::new();
+            put(&mut s, "Scram", flag(sasl.get("scram")));
+            // Serverless: `sasl { iam { enabled = true } }`.
+            let iam = sasl.get("iam").and_then(|i| {
+                if i.is_map() || i.items().is_some() {
+                    block(Some(i)).and_then(|b| b.get("enabled"))
+                } else {
+                    Some(i)
+                }
+            });
+            put(&mut s, "Iam", flag(iam));
+            put(&mut out, "Sasl", map(s, sasl.span));
+        }
+        if let Some(tls) = block(ca.get("tls")) {
+            let mut t = vec![(
+                "Enabled".to_owned(),
+                V {
+                    val: Val::Scalar("true".into()),
+                    span: tls.span,
+                },
+            )];
+            put(
+                &mut t,
+                "CertificateAuthorityArnList",
+                tls.get("certificate_authority_arns").cloned(),
+            );
+            put(&mut out, "Tls", map(t, tls.span));
+        }
+        put(&mut out, "Unauthenticated", flag(ca.get("unauthenticated")));
+        V {
+            val: Val::Map(out),
+            span: ca.span,
+        }
+    });
+    ClusterInfo {
+        resource: c.address.to_owned(),
+        declared_at: (file, c.span),
+        serverless,
+        client_authentication,
     }
 }
 

@@ -4,7 +4,7 @@ use mskgate_auth::Severity;
 
 use super::{AUTH_MECHANISMS, Cx, access_types};
 use crate::diag::registry::rules;
-use crate::model::{Mapping, SourceKind, V, known_list};
+use crate::model::{Known, Mapping, SourceKind, V, known_list};
 use crate::rules::esm::host_port;
 use crate::rules::port::is_msk_host;
 
@@ -58,6 +58,9 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
                 names.join(", ")
             ),
         );
+    }
+    if m.source_kind() == Some(SourceKind::Msk) {
+        cluster_auth(m, cx, &types);
     }
     if m.source_kind() == Some(SourceKind::SelfManaged) {
         vpc_pair(m, cx, &types);
@@ -114,7 +117,7 @@ fn sasl_over_plaintext(m: &Mapping, cx: &mut Cx<'_>, types: &[(&str, &V, Option<
     }) else {
         return;
     };
-    let crate::model::Known::Value(servers) = known_list(m.bootstrap_servers()) else {
+    let Known::Value(servers) = known_list(m.bootstrap_servers()) else {
         return;
     };
     for s in servers {
@@ -133,6 +136,92 @@ fn sasl_over_plaintext(m: &Mapping, cx: &mut Cx<'_>, types: &[(&str, &V, Option<
                 ),
                 None,
             );
+        }
+    }
+}
+
+/// AUTH004/AUTH005: the mapping's authentication against the cluster declared in the artifact.
+fn cluster_auth(m: &Mapping, cx: &mut Cx<'_>, types: &[(&str, &V, Option<&V>)]) {
+    let Some(c) = &m.cluster else { return };
+    let mechanism = types.iter().find(|(t, _, _)| AUTH_MECHANISMS.contains(t));
+    if c.serverless {
+        if let Some((t, v, _)) = mechanism {
+            cx.report(
+                m,
+                &rules::SERVERLESS_NON_IAM_AUTH,
+                Some(v.span),
+                format!(
+                    "`{}` is MSK Serverless, which accepts IAM only, but the mapping uses {t}",
+                    c.resource
+                ),
+            );
+        }
+        return;
+    }
+    let rule = &rules::AUTH_NOT_ENABLED_ON_CLUSTER;
+    let state = |path: &[&str]| c.enabled(path);
+    match mechanism {
+        Some((t, v, _)) => {
+            let (path, label): (&[&str], &str) = match *t {
+                "SASL_SCRAM_512_AUTH" => (&["Sasl", "Scram", "Enabled"], "SASL/SCRAM"),
+                "CLIENT_CERTIFICATE_TLS_AUTH" => (&["Tls", "Enabled"], "TLS client authentication"),
+                // Not MSK mechanisms at all: AUTH001 reports them.
+                _ => return,
+            };
+            let enabled = if *t == "CLIENT_CERTIFICATE_TLS_AUTH" {
+                // A `Tls` block with a CA list and no `Enabled` is enabled.
+                match (
+                    state(path),
+                    c.client_authentication
+                        .as_ref()
+                        .and_then(|ca| ca.at(&["Tls"])),
+                ) {
+                    (Known::Absent, Some(_)) => Known::Value(true),
+                    (k, _) => k,
+                }
+            } else {
+                state(path)
+            };
+            match enabled {
+                Known::Value(true) => {}
+                Known::Unknown(u) => cx.unknown(m, &format!("whether `{}` enables {label}", c.resource), u, rule),
+                _ => cx.report(
+                    m,
+                    rule,
+                    Some(v.span),
+                    format!("the mapping authenticates with {t}, but the cluster `{}` does not enable {label}", c.resource),
+                ),
+            }
+        }
+        None => {
+            // Without ClientAuthentication MSK leaves unauthenticated access on: nothing to say.
+            if c.client_authentication.is_none() {
+                return;
+            }
+            let iam = state(&["Sasl", "Iam", "Enabled"]);
+            let unauth = state(&["Unauthenticated", "Enabled"]);
+            for k in [&iam, &unauth] {
+                if let Known::Unknown(u) = k {
+                    cx.unknown(
+                        m,
+                        &format!("the client authentication of `{}`", c.resource),
+                        u,
+                        rule,
+                    );
+                    return;
+                }
+            }
+            if !matches!(iam, Known::Value(true)) && !matches!(unauth, Known::Value(true)) {
+                cx.report(
+                    m,
+                    rule,
+                    m.get(&["EventSourceArn"]).map(|v| v.span),
+                    format!(
+                        "the mapping has no secret, so Lambda uses IAM or unauthenticated access, but the cluster `{}` enables neither",
+                        c.resource
+                    ),
+                );
+            }
         }
     }
 }

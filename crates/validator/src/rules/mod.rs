@@ -78,9 +78,10 @@ impl<'a> Cx<'a> {
 
     /// Records that `rule` could not judge `what` because `v` is unknown.
     pub(crate) fn unknown(&mut self, m: &Mapping, what: &str, v: &V, rule: &'static Rule) {
-        let reason = v
-            .unknown_part()
-            .map_or_else(|| "computed at deploy".to_owned(), |u| u.reason.clone());
+        let reason = v.unknown_part().map_or_else(
+            || "it is not declared in the validated files".to_owned(),
+            |u| u.reason.clone(),
+        );
         let e = self
             .unknowns
             .entry((m.file, v.span, m.name.clone()))
