@@ -6,8 +6,10 @@
 mod args;
 mod output;
 mod probe;
+mod rules;
 mod secret;
 mod token;
+mod validate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -34,6 +36,8 @@ fn main() -> ExitCode {
             command: SecretCommand::Inspect(a),
         } => secret::inspect(a, &cli.global),
         Command::Probe(a) => probe::run(a, &cli.global),
+        Command::Validate(a) => validate::run(a, &cli.global),
+        Command::Rules(a) => rules::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,6 +2,7 @@
 
 mod probe;
 mod secret_inspect;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
