@@ -25,6 +25,7 @@
 //! assert!(report.diagnostics.iter().any(|d| d.rule.code == "ESM001"));
 //! assert_eq!(report.summary.mappings, 1);
 //! ```
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod diag;

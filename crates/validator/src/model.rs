@@ -216,6 +216,8 @@ pub struct ClusterInfo {
     /// `ClientAuthentication` in CloudFormation's shape (`Sasl.Scram.Enabled`, `Sasl.Iam.Enabled`,
     /// `Tls.Enabled`, `Unauthenticated.Enabled`); `None` when not given.
     pub client_authentication: Option<V>,
+    /// `EncryptionInfo.EncryptionInTransit.ClientBroker` (`TLS`, `TLS_PLAINTEXT`, `PLAINTEXT`).
+    pub client_broker: Option<V>,
 }
 
 impl ClusterInfo {

@@ -182,6 +182,9 @@ validator_rules! {
     SERVERLESS_PORT = ("PRT004", "serverless-port", Error,
         "MSK Serverless brokers listen on 9098 (IAM) only",
         "use port 9098 with IAM authentication");
+    LISTENER_NOT_EXPOSED = ("PRT006", "listener-not-exposed", Error,
+        "the cluster's in-transit encryption opens the listener the mapping needs: SASL/SCRAM, IAM and mTLS listen over TLS only",
+        "set EncryptionInfo.EncryptionInTransit.ClientBroker to TLS (or TLS_PLAINTEXT)");
     SCRAM_SECRET_NAME_PREFIX = ("SEC004", "scram-secret-name-prefix", Error,
         "an MSK SCRAM secret's name starts with AmazonMSK_",
         "create the secret with a name starting AmazonMSK_ and associate it with the cluster");

@@ -817,6 +817,14 @@ fn cluster(ev: &Eval<'_, '_>, m: &Mapping, file: usize) -> Option<ClusterInfo> {
             .props
             .and_then(|p| p.get("ClientAuthentication"))
             .and_then(|n| ev.eval(n, 0)),
+        client_broker: res
+            .props
+            .and_then(|p| {
+                p.get("EncryptionInfo")?
+                    .get("EncryptionInTransit")?
+                    .get("ClientBroker")
+            })
+            .and_then(|n| ev.eval(n, 0)),
     })
 }
 

@@ -503,11 +503,17 @@ fn cluster_info(c: &Change<'_>, file: usize) -> ClusterInfo {
             span: ca.span,
         }
     });
+    let client_broker = tf.as_ref().and_then(|t| {
+        block(block(t.get("encryption_info"))?.get("encryption_in_transit"))?
+            .get("client_broker")
+            .cloned()
+    });
     ClusterInfo {
         resource: c.address.to_owned(),
         declared_at: (file, c.span),
         serverless,
         client_authentication,
+        client_broker,
     }
 }
 

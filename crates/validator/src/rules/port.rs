@@ -49,7 +49,42 @@ fn listener(port: u32) -> &'static str {
     }
 }
 
+/// PRT006: a listener over TLS needs `ClientBroker` TLS or TLS_PLAINTEXT.
+fn cluster_listener(m: &Mapping, cx: &mut Cx<'_>) {
+    let Some(c) = m.cluster.as_ref().filter(|c| !c.serverless) else {
+        return;
+    };
+    let types: Vec<&str> = access_types(m).into_iter().map(|(t, _, _)| t).collect();
+    let needs = if types.contains(&"CLIENT_CERTIFICATE_TLS_AUTH") {
+        "mTLS"
+    } else if types.contains(&"SASL_SCRAM_512_AUTH") {
+        "SASL/SCRAM"
+    } else if c.enabled(&["Sasl", "Iam", "Enabled"]) == Known::Value(true) {
+        "IAM"
+    } else {
+        return;
+    };
+    match c.client_broker.as_ref() {
+        Some(v) if v.as_str() == Some("PLAINTEXT") => cx.report(
+            m,
+            &rules::LISTENER_NOT_EXPOSED,
+            Some(v.span),
+            format!(
+                "the cluster `{}` has ClientBroker PLAINTEXT, so it has no {needs} listener (those run over TLS) for this mapping",
+                c.resource
+            ),
+        ),
+        Some(v) if v.unknown_part().is_some() => {
+            cx.unknown(m, &format!("the ClientBroker of `{}`", c.resource), v, &rules::LISTENER_NOT_EXPOSED);
+        }
+        _ => {}
+    }
+}
+
 pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
+    if m.source_kind() == Some(crate::model::SourceKind::Msk) {
+        cluster_listener(m, cx);
+    }
     let Known::Value(servers) = known_list(m.bootstrap_servers()) else {
         return;
     };
