@@ -104,6 +104,9 @@ validator_rules! {
     AT_TIMESTAMP_NEEDS_TIMESTAMP = ("ESM004", "at-timestamp-needs-timestamp", Error,
         "StartingPosition AT_TIMESTAMP needs StartingPositionTimestamp, and a timestamp needs AT_TIMESTAMP",
         "give StartingPositionTimestamp with AT_TIMESTAMP, or drop it with LATEST/TRIM_HORIZON");
+    TIMESTAMP_UNITS = ("ESM005", "timestamp-units", Warning,
+        "StartingPositionTimestamp is in seconds in CloudFormation and SAM (RFC 3339 in Terraform)",
+        "give the timestamp in seconds since the epoch, not milliseconds");
     BATCH_SIZE_RANGE = ("ESM006", "batch-size-range", Error,
         "BatchSize is an integer from 1 to 10,000 for Kafka",
         "set BatchSize between 1 and 10000 (default 100)");
@@ -125,6 +128,9 @@ validator_rules! {
     BOOTSTRAP_SERVERS_FORMAT = ("ESM012", "bootstrap-servers-format", Error,
         "self-managed Kafka lists 1-10 unique host:port bootstrap servers with ports 1-65535",
         "list the brokers as host:port, at most 10, no duplicates, no scheme");
+    NON_KAFKA_PARAMETER = ("ESM013", "non-kafka-parameter", Warning,
+        "ParallelizationFactor, TumblingWindowInSeconds, Queues, ScalingConfig and DocumentDBEventSourceConfig do not apply to Kafka",
+        "remove the property; it belongs to other event sources");
     ON_FAILURE_DESTINATION_KIND = ("ESM014", "on-failure-destination-kind", Error,
         "an on-failure destination is an SQS, SNS or S3 ARN or kafka://<topic>; on-success destinations are not supported",
         "point OnFailure at an SQS queue, SNS topic, S3 bucket ARN or kafka://<topic>; remove OnSuccess");
@@ -134,9 +140,27 @@ validator_rules! {
     INFINITE_RETRIES = ("ESM016", "infinite-retries", Warning,
         "MaximumRetryAttempts -1 (the Kafka default) without an on-failure destination retries a poison record forever and stalls its partition",
         "set MaximumRetryAttempts (and MaximumRecordAgeInSeconds) and an OnFailure destination");
+    PROVISIONED_POLLER_RANGE = ("ESM017", "provisioned-poller-range", Error,
+        "ProvisionedPollerConfig: MinimumPollers 1-200, MaximumPollers 1-2000, minimum at most maximum, PollerGroupName up to 128 of [a-zA-Z0-9-_]",
+        "keep MinimumPollers within 1-200 and at most MaximumPollers (1-2000)");
+    SCHEMA_REGISTRY_NEEDS_PROVISIONED = ("ESM019", "schema-registry-needs-provisioned", Error,
+        "a schema registry configuration requires provisioned mode (ProvisionedPollerConfig)",
+        "add ProvisionedPollerConfig with MinimumPollers and MaximumPollers");
+    METRICS_CONFIG = ("ESM021", "metrics-config", Error,
+        "MetricsConfig.Metrics holds up to three distinct values of EventCount, ErrorCount, KafkaMetrics",
+        "use only EventCount, ErrorCount and KafkaMetrics, each once");
     FUNCTION_TIMEOUT_OVER_14MIN = ("ESM022", "function-timeout-over-14min", Error,
         "functions behind MSK and self-managed Kafka mappings have a timeout of at most 840 seconds",
         "set the function's Timeout to 840 seconds or less");
+    SOURCE_ACCESS_CONFIG_LIMITS = ("ESM023", "source-access-config-limits", Error,
+        "at most 22 SourceAccessConfigurations, each URI 1-200 characters of [ a-zA-Z0-9-/*:_+=.@-]",
+        "keep the list short and the URIs to ARNs or subnet:/security_group: ids");
+    UNKNOWN_SOURCE_ACCESS_TYPE = ("ESM024", "unknown-source-access-type", Warning,
+        "a SourceAccessConfigurations Type is one Lambda knows for Kafka",
+        "use BASIC_AUTH, SASL_SCRAM_256_AUTH, SASL_SCRAM_512_AUTH, CLIENT_CERTIFICATE_TLS_AUTH, SERVER_ROOT_CA_CERTIFICATE, VPC_SUBNET, VPC_SECURITY_GROUP or an OAUTHBEARER/IAM type");
+    FILTER_PATTERN_INVALID = ("ESM025", "filter-pattern-invalid", Error,
+        "each FilterCriteria pattern is a JSON object of at most 4096 characters",
+        "write the pattern as a JSON object, e.g. {\"value\": {\"kind\": [\"order\"]}}");
     TEMPLATE_MALFORMED = ("ESM026", "template-malformed", Error,
         "the deploy artifact parses as YAML or JSON of its format",
         "fix the syntax error at the reported position");

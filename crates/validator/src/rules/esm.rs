@@ -82,6 +82,246 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
     bootstrap_servers(m, cx);
     destinations(m, cx);
     function_timeout(m, cx);
+    non_kafka(m, cx);
+    pollers(m, cx);
+    metrics(m, cx);
+    access_limits(m, cx);
+    filters(m, cx);
+}
+
+fn non_kafka(m: &Mapping, cx: &mut Cx<'_>) {
+    for key in [
+        "ParallelizationFactor",
+        "TumblingWindowInSeconds",
+        "Queues",
+        "ScalingConfig",
+        "DocumentDBEventSourceConfig",
+    ] {
+        if let Some(v) = m.get(&[key]) {
+            cx.report(
+                m,
+                &rules::NON_KAFKA_PARAMETER,
+                Some(v.span),
+                format!("`{key}` does not apply to Kafka event source mappings"),
+            );
+        }
+    }
+}
+
+fn pollers(m: &Mapping, cx: &mut Cx<'_>) {
+    let cfg = m.get(&["ProvisionedPollerConfig"]);
+    let registry = m
+        .get(&[
+            "AmazonManagedKafkaEventSourceConfig",
+            "SchemaRegistryConfig",
+        ])
+        .or_else(|| m.get(&["SelfManagedKafkaEventSourceConfig", "SchemaRegistryConfig"]));
+    if let (Some(r), None) = (registry, cfg) {
+        cx.report(
+            m,
+            &rules::SCHEMA_REGISTRY_NEEDS_PROVISIONED,
+            Some(r.span),
+            "`SchemaRegistryConfig` is set but `ProvisionedPollerConfig` is not; schema registries need provisioned mode".into(),
+        );
+    }
+    let Some(cfg) = cfg else { return };
+    let rule = &rules::PROVISIONED_POLLER_RANGE;
+    let min = cfg.get("MinimumPollers");
+    let max = cfg.get("MaximumPollers");
+    let mut known = [None, None];
+    for (i, (v, key, lo, hi)) in [
+        (min, "MinimumPollers", 1, 200),
+        (max, "MaximumPollers", 1, 2000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        match known_i64(v) {
+            Known::Value(n) if n < lo || n > hi => cx.report(
+                m,
+                rule,
+                v.map(|v| v.span),
+                format!("`{key}` is {n}; Kafka mappings accept {lo} to {hi}"),
+            ),
+            Known::Value(n) => known[i] = Some(n),
+            Known::Unknown(u) => cx.unknown(m, &format!("`{key}`"), u, rule),
+            Known::WrongType(w) => {
+                cx.report(m, rule, Some(w.span), format!("`{key}` is not an integer"))
+            }
+            Known::Absent => {}
+        }
+    }
+    if let [Some(lo), Some(hi)] = known
+        && lo > hi
+    {
+        cx.report(
+            m,
+            rule,
+            min.map(|v| v.span),
+            format!("`MinimumPollers` ({lo}) is greater than `MaximumPollers` ({hi})"),
+        );
+    }
+    if let Known::Value(name) = known_str(cfg.get("PollerGroupName"))
+        && (name.len() > 128
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        cx.report(
+            m,
+            rule,
+            cfg.get("PollerGroupName").map(|v| v.span),
+            format!("`PollerGroupName` `{name}` is not up to 128 characters of [a-zA-Z0-9-_]"),
+        );
+    }
+}
+
+fn metrics(m: &Mapping, cx: &mut Cx<'_>) {
+    let rule = &rules::METRICS_CONFIG;
+    let Known::Value(items) = known_list(m.get(&["MetricsConfig", "Metrics"])) else {
+        return;
+    };
+    if items.len() > 3 {
+        cx.report(
+            m,
+            rule,
+            m.get(&["MetricsConfig", "Metrics"]).map(|v| v.span),
+            format!("`Metrics` lists {} values; at most 3", items.len()),
+        );
+    }
+    let mut seen = Vec::new();
+    for v in items {
+        let Some(name) = v.as_str() else { continue };
+        if !matches!(name, "EventCount" | "ErrorCount" | "KafkaMetrics") {
+            cx.report(
+                m,
+                rule,
+                Some(v.span),
+                format!("`{name}` is not a metric (EventCount, ErrorCount, KafkaMetrics)"),
+            );
+        } else if seen.contains(&name) {
+            cx.report(m, rule, Some(v.span), format!("`{name}` is listed twice"));
+        }
+        seen.push(name);
+    }
+}
+
+/// Source access types Lambda knows for Kafka (the botocore enum plus the newer OAuth/IAM types).
+const ACCESS_TYPES: &[&str] = &[
+    "BASIC_AUTH",
+    "SASL_SCRAM_256_AUTH",
+    "SASL_SCRAM_512_AUTH",
+    "CLIENT_CERTIFICATE_TLS_AUTH",
+    "SERVER_ROOT_CA_CERTIFICATE",
+    "VPC_SUBNET",
+    "VPC_SECURITY_GROUP",
+    "VIRTUAL_HOST",
+    "OAUTHBEARER_AUTH",
+    "OAUTHBEARER_SCOPE",
+    "OAUTHBEARER_AUDIENCE",
+    "OAUTHBEARER_LOGICAL_CLUSTER",
+    "OAUTHBEARER_IDENTITY_POOL",
+    "IAM_AUTH",
+    "IAM_OAUTHBEARER_AUTH",
+];
+
+fn access_limits(m: &Mapping, cx: &mut Cx<'_>) {
+    let Known::Value(items) = known_list(m.get(&["SourceAccessConfigurations"])) else {
+        return;
+    };
+    let limit = if matches!(m.dialect, Dialect::EsmApi | Dialect::MskgateConfig) {
+        23
+    } else {
+        22
+    };
+    if items.len() > limit {
+        cx.report(
+            m,
+            &rules::SOURCE_ACCESS_CONFIG_LIMITS,
+            m.get(&["SourceAccessConfigurations"]).map(|v| v.span),
+            format!(
+                "{} SourceAccessConfigurations are given; at most {limit}",
+                items.len()
+            ),
+        );
+    }
+    for e in items {
+        if let Some(t) = e.at(&["Type"]).and_then(V::as_str)
+            && !ACCESS_TYPES.contains(&t)
+        {
+            cx.report(
+                m,
+                &rules::UNKNOWN_SOURCE_ACCESS_TYPE,
+                e.at(&["Type"]).map(|v| v.span),
+                format!("`{t}` is not a source access type Lambda knows"),
+            );
+        }
+        if let Some(u) = e.at(&["URI"]).and_then(V::as_str) {
+            let bad = u.chars().find(|c| {
+                !(c.is_ascii_alphanumeric()
+                    || matches!(c, ' ' | '-' | '/' | '*' | ':' | '_' | '+' | '=' | '.' | '@'))
+            });
+            let why = if u.is_empty() || u.chars().count() > 200 {
+                Some(format!(
+                    "is {} characters long; URIs are 1-200",
+                    u.chars().count()
+                ))
+            } else if u.contains("{{resolve:") {
+                // SEC007 names this case without echoing the value.
+                None
+            } else {
+                bad.map(|c| format!("contains `{c}`"))
+            };
+            if let Some(why) = why {
+                cx.report(
+                    m,
+                    &rules::SOURCE_ACCESS_CONFIG_LIMITS,
+                    e.at(&["URI"]).map(|v| v.span),
+                    format!("a SourceAccessConfigurations URI {why}"),
+                );
+            }
+        }
+    }
+}
+
+fn filters(m: &Mapping, cx: &mut Cx<'_>) {
+    let Known::Value(items) = known_list(m.get(&["FilterCriteria", "Filters"])) else {
+        return;
+    };
+    for f in items {
+        let Some(p) = f.at(&["Pattern"]) else {
+            continue;
+        };
+        let Some(text) = p.as_str() else {
+            if p.unknown_part().is_some() {
+                cx.unknown(m, "a filter pattern", p, &rules::FILTER_PATTERN_INVALID);
+            }
+            continue;
+        };
+        let why = if text.chars().count() > 4096 {
+            Some(format!(
+                "is {} characters long; the limit is 4096",
+                text.chars().count()
+            ))
+        } else {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(_)) => None,
+                Ok(_) => Some("is JSON but not an object".to_owned()),
+                Err(e) => Some(format!(
+                    "is not valid JSON ({})",
+                    e.to_string().split(" at line").next().unwrap_or_default()
+                )),
+            }
+        };
+        if let Some(why) = why {
+            cx.report(
+                m,
+                &rules::FILTER_PATTERN_INVALID,
+                Some(p.span),
+                format!("a FilterCriteria pattern {why}"),
+            );
+        }
+    }
 }
 
 fn topics(m: &Mapping, cx: &mut Cx<'_>) {
@@ -229,6 +469,17 @@ fn timestamp_not_future(m: &Mapping, cx: &mut Cx<'_>, t: &V) {
         }
         return;
     };
+    if matches!(m.dialect, Dialect::CloudFormation | Dialect::Sam)
+        && text.trim().parse::<f64>().is_ok_and(|n| n > 1.0e11)
+    {
+        cx.report(
+            m,
+            &rules::TIMESTAMP_UNITS,
+            Some(t.span),
+            format!("`StartingPositionTimestamp` {text} looks like milliseconds; CloudFormation takes seconds (and multiplies by 1000)"),
+        );
+        return;
+    }
     let at = match m.dialect {
         Dialect::TerraformPlan => OffsetDateTime::parse(text, &Rfc3339).ok(),
         _ => text.trim().parse::<f64>().ok().and_then(|secs| {
