@@ -215,6 +215,9 @@ validator_rules! {
     SCRAM_SECRET_NEEDS_CMK = ("SEC005", "scram-secret-needs-cmk", Error,
         "an MSK SCRAM secret is encrypted with a customer managed KMS key, not the default aws/secretsmanager key",
         "set KmsKeyId to a customer managed symmetric KMS key");
+    SECRET_REGION_ACCOUNT = ("SEC006", "secret-region-account", Error,
+        "an MSK SCRAM secret is in the cluster's account and Region; other secrets are in the mapping's Region",
+        "create the secret in the Region (and, for SCRAM, the account) of the cluster");
     SECRET_URI_NOT_ARN = ("SEC007", "secret-uri-not-arn", Error,
         "an authentication URI is a Secrets Manager secret ARN, not a name or a {{resolve:…}} value",
         "reference the secret's ARN (in CloudFormation `!Ref TheSecret`)");

@@ -43,6 +43,7 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
         };
         let info = m.secrets.iter().find(|s| s.access_index == index);
         uri_is_arn(m, cx, ty, uri, info);
+        region_account(m, cx, ty, uri);
         if m.source_kind() == Some(SourceKind::Msk) && ty == "SASL_SCRAM_512_AUTH" {
             scram_name(m, cx, uri, info);
             scram_cmk(m, cx, uri, info);
@@ -102,6 +103,73 @@ fn uri_is_arn(m: &Mapping, cx: &mut Cx<'_>, ty: &str, uri: Option<&V>, info: Opt
             Some(v.span),
             format!("the `{ty}` URI is not a string"),
         ),
+    }
+}
+
+/// Region and account of an ARN (or of its shape), `None` where unknown (`*` or empty).
+fn arn_region_account(arn: &str) -> (Option<&str>, Option<&str>) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let known = |s: &&&str| !s.is_empty() && !s.contains('*');
+    (
+        parts.get(3).filter(known).copied(),
+        parts.get(4).filter(known).copied(),
+    )
+}
+
+/// The text of a value or of its shape.
+fn text_or_shape(v: Option<&V>) -> Option<&str> {
+    let v = v?;
+    v.as_str()
+        .or_else(|| v.unknown_part().and_then(|u| u.shape.as_deref()))
+        .filter(|s| s.starts_with("arn:"))
+}
+
+/// SEC006: the secret's Region (and for MSK SCRAM, account) against the MSK cluster's.
+fn region_account(m: &Mapping, cx: &mut Cx<'_>, ty: &str, uri: Option<&V>) {
+    if m.source_kind() != Some(SourceKind::Msk) {
+        return;
+    }
+    let (Some(secret), Some(cluster)) = (
+        text_or_shape(uri),
+        text_or_shape(m.get(&["EventSourceArn"])),
+    ) else {
+        return;
+    };
+    let (s_region, s_account) = arn_region_account(secret);
+    let (c_region, c_account) = arn_region_account(cluster);
+    let scram = ty == "SASL_SCRAM_512_AUTH";
+    let rule = &rules::SECRET_REGION_ACCOUNT;
+    if let (Some(s), Some(c)) = (s_region, c_region)
+        && s != c
+    {
+        cx.report_as(
+            m,
+            rule,
+            if scram {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
+            uri.map(|v| v.span),
+            format!("the {ty} secret is in {s} but the cluster is in {c}"),
+            None,
+        );
+    }
+    if let (Some(s), Some(c)) = (s_account, c_account)
+        && s != c
+    {
+        cx.report_as(
+            m,
+            rule,
+            if scram { Severity::Error } else { Severity::Warning },
+            uri.map(|v| v.span),
+            if scram {
+                format!("the SCRAM secret is in account {s} but the cluster is in account {c}; MSK associates secrets of its own account only")
+            } else {
+                format!("the {ty} secret is in account {s} but the cluster is in account {c}; reading it needs a resource policy and KMS grants across accounts")
+            },
+            None,
+        );
     }
 }
 
