@@ -47,6 +47,21 @@ pub(crate) enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TargetArg {
+    /// AWS Lambda's event source mapping.
+    Lambda,
+    /// The mskgate runtime.
+    Runtime,
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Generate an MSK IAM OAUTHBEARER token (port 9098/9198), or verify one.
@@ -72,6 +87,28 @@ Examples:
 
 Exit status: 0 every broker passed, 1 a broker failed, 2 usage error.")]
     Probe(ProbeArgs),
+    /// Check deploy artifacts before deploy: CloudFormation, SAM, Terraform plans, ESM JSON.
+    #[command(after_help = "\
+Examples:
+  mskgate validate template.yaml
+  mskgate validate infra/ --format sarif > mskgate.sarif
+  terraform show -json plan.out > plan.json && mskgate validate plan.json --format json
+  mskgate validate template.yaml --parameter Topic=orders \\
+    --secret AmazonMSK_orders=secret.json --warn ESM009 --allow infinite-retries
+
+Inputs are recognised by content; directories are searched for .json, .yaml, .yml, .template,
+.tf and .tfplan files, and unrelated files are skipped. `mskgate rules` lists the rule codes.
+
+Exit status: 0 no error-level finding, 1 at least one, 2 usage or IO error.")]
+    Validate(ValidateArgs),
+    /// List every rule the validator reports: code, name, default severity, description.
+    #[command(after_help = "\
+Examples:
+  mskgate rules
+  mskgate rules --format json | jq -r '.[] | select(.severity == \"error\") | .code'
+
+Exit status: 0.")]
+    Rules(RulesArgs),
     /// Work with Secrets Manager secrets.
     Secret {
         #[command(subcommand)]
@@ -225,4 +262,47 @@ pub(crate) struct InspectArgs {
     /// Judge the secret as this kind instead of guessing from its keys.
     #[arg(long, value_parser = ["scram", "basic", "mtls", "root-ca"])]
     pub(crate) kind: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Files or directories to check.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub(crate) format: ReportFormat,
+    /// Secret content for an authentication URI: ID is the secret's ARN, name or logical id; FILE
+    /// holds its SecretString JSON. Repeatable.
+    #[arg(long, value_name = "ID=FILE")]
+    pub(crate) secret: Vec<String>,
+    /// An IAM policy document (JSON). Accepted; IAM rules are not implemented yet.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Vec<PathBuf>,
+    /// A template parameter value, over its default. Repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) parameter: Vec<String>,
+    /// The consumer the artifacts are for; decides rules that differ (a PBES2 key is an error for
+    /// lambda, fine for runtime).
+    #[arg(long, value_enum, default_value_t = TargetArg::Lambda)]
+    pub(crate) target: TargetArg,
+    /// Report this rule (code or name) as an error. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) deny: Vec<String>,
+    /// Report this rule as a warning. Repeatable.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) warn: Vec<String>,
+    /// Do not report this rule. Repeatable; --deny and --warn win over --allow.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) allow: Vec<String>,
+    /// Judge certificates and timestamps at this instant (RFC 3339) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub(crate) now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }

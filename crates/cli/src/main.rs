@@ -6,8 +6,10 @@
 mod args;
 mod output;
 mod probe;
+mod rules;
 mod secret;
 mod token;
+mod validate;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
             Some(args::TokenSubcommand::Verify(v)) => token::verify(v, &cli.global),
             None => token::generate(&t.generate, &cli.global),
         },
+        Command::Validate(a) => validate::run(a, &cli.global),
+        Command::Rules(a) => rules::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

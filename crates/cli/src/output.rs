@@ -25,6 +25,10 @@ impl Style {
         Self { on }
     }
 
+    pub(crate) fn is_on(self) -> bool {
+        self.on
+    }
+
     fn paint(self, code: &str, text: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{text}\x1b[0m")

@@ -60,7 +60,7 @@ pub(crate) fn inspect(args: &InspectArgs, global: &Global) -> Result<u8> {
     })
 }
 
-fn read_input(path: &std::path::Path) -> Result<SecretString> {
+pub(crate) fn read_input(path: &std::path::Path) -> Result<SecretString> {
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
         std::io::stdin()

@@ -3,6 +3,7 @@
 mod probe;
 mod secret_inspect;
 mod token;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
