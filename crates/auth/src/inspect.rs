@@ -336,8 +336,9 @@ fn mtls(doc: &SecretDocument, opts: &InspectOptions, mut findings: Vec<Finding>)
             PEM_HELP,
         ));
     }
-    findings.extend(x509::check_client_chain(&chain, opts.now, &opts.trust));
-    let ordered = order_chain(&chain);
+    let (chain_findings, path) = x509::check_and_order(&chain, opts.now, &opts.trust);
+    findings.extend(chain_findings);
+    let ordered = in_issuing_order(&chain, &path);
 
     let key = key_text
         .and_then(|t| pem_field("privateKey", t, &mut findings))
@@ -389,27 +390,14 @@ fn mtls(doc: &SecretDocument, opts: &InspectOptions, mut findings: Vec<Finding>)
     finish(SecretKind::Mtls, findings, infos, key_report, credentials)
 }
 
-/// The chain in issuing order (client first) if the certificates form one; otherwise as given.
-fn order_chain(chain: &[Certificate]) -> Vec<Certificate> {
-    let mut rest: Vec<&Certificate> = chain.iter().collect();
-    let issued_by = |child: &Certificate, parent: &Certificate| {
-        child.info().issuer == parent.info().subject && child != parent
-    };
-    let Some(start) = rest
-        .iter()
-        .position(|c| !chain.iter().any(|o| issued_by(o, c)))
-    else {
-        return chain.to_vec();
-    };
-    let mut ordered = vec![rest.remove(start).clone()];
-    while let Some(pos) = rest
-        .iter()
-        .position(|c| ordered.last().is_some_and(|l| issued_by(l, c)))
-    {
-        ordered.push(rest.remove(pos).clone());
-    }
-    ordered.extend(rest.into_iter().cloned());
-    ordered
+/// The chain along the issuing path the chain check found (client first), then any certificate
+/// off that path in the order given.
+fn in_issuing_order(chain: &[Certificate], path: &[usize]) -> Vec<Certificate> {
+    path.iter()
+        .copied()
+        .chain((0..chain.len()).filter(|i| !path.contains(i)))
+        .map(|i| chain[i].clone())
+        .collect()
 }
 
 const CONVERT_TO_PBES1: &str =

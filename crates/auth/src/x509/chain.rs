@@ -129,9 +129,19 @@ pub fn check_client_chain(
     now: OffsetDateTime,
     trust: &[Certificate],
 ) -> Vec<Finding> {
+    check_and_order(chain, now, trust).0
+}
+
+/// [`check_client_chain`], plus the issuing path it found (indexes into `chain`, client first);
+/// empty when the chain was not analysed.
+pub(crate) fn check_and_order(
+    chain: &[Certificate],
+    now: OffsetDateTime,
+    trust: &[Certificate],
+) -> (Vec<Finding>, Vec<usize>) {
     let mut findings = Vec::new();
     if chain.is_empty() {
-        return findings;
+        return (findings, Vec::new());
     }
     if chain.len() > MAX_CHAIN {
         findings.push(Finding::error(
@@ -142,7 +152,7 @@ pub fn check_client_chain(
             ),
             "keep only the client certificate, its intermediates and the root",
         ));
-        return findings;
+        return (findings, Vec::new());
     }
     let parsed: Vec<X509Certificate<'_>> = chain.iter().map(Certificate::parsed).collect();
     let n = chain.len();
@@ -283,7 +293,7 @@ pub fn check_client_chain(
             ));
         }
     }
-    findings
+    (findings, path)
 }
 
 fn webpki_rejects(

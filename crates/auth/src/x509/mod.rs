@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+pub(crate) use chain::check_and_order;
 pub use chain::{check_ca_bundle, check_client_chain};
 
 use crate::error::CertificateError;
