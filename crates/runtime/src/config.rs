@@ -1,0 +1,6 @@
+//! (being written: see docs/runtime.md)
+
+/// What is wrong with a runtime configuration file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {}
