@@ -22,6 +22,7 @@ pub mod probe;
 pub mod record;
 pub mod response;
 pub mod retry;
+pub mod scale;
 pub mod state;
 
 pub use error::Error;
