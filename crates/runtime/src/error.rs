@@ -14,4 +14,39 @@ pub enum Error {
     /// An on-failure destination could not be written.
     #[error(transparent)]
     Destination(#[from] crate::destination::DestinationError),
+    /// librdkafka refused the client configuration or a consumer operation.
+    #[error("the kafka client refused the configuration or failed")]
+    Kafka(#[source] rdkafka::error::KafkaError),
+    /// A secret or AWS credentials could not be loaded.
+    #[error(transparent)]
+    Load(#[from] mskgate_auth::LoadError),
+    /// A secret was loaded but cannot be used (its findings say why; no value is quoted).
+    #[error("the secret {uri} cannot be used: {problems} (check it with `mskgate secret inspect`)")]
+    UnusableSecret {
+        /// The `SourceAccessConfigurations` URI of the secret.
+        uri: String,
+        /// The error findings, by code.
+        problems: String,
+    },
+    /// MSK IAM needs a Region and none is known.
+    #[error("no AWS Region for the MSK IAM token: set aws.region or use an MSK cluster ARN as EventSourceArn")]
+    NoRegion,
+    /// `tls.ca_file` could not be read.
+    #[error("could not read tls.ca_file {}", path.display())]
+    CaFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The metrics endpoint could not be bound.
+    #[error("could not bind the metrics endpoint {addr}")]
+    Metrics {
+        /// The address that could not be bound.
+        addr: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }

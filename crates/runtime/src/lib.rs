@@ -13,11 +13,14 @@
 
 pub mod batch;
 pub mod config;
+pub mod context;
 pub mod destination;
 pub mod error;
 pub mod event;
 pub mod filter;
 pub mod invoke;
+pub mod kafka;
+pub mod metrics;
 pub mod probe;
 pub mod record;
 pub mod response;

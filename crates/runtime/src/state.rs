@@ -24,6 +24,13 @@ pub enum ProcessingState {
     TlsHandshakeFailed,
     /// The broker does not speak Kafka as expected on this port (wrong listener).
     ProtocolError,
+    /// The brokers' certificate could not be verified (runtime: librdkafka's `certificate verify
+    /// failed`).
+    FailedToAuthenticateServer,
+    /// The mapping has not processed a batch yet (Lambda's first `LastProcessingResult`).
+    NoRecordsProcessed,
+    /// The handler keeps failing a batch (a partition is stalled while retries go on).
+    FunctionCallFailed,
 }
 
 impl ProcessingState {
@@ -38,7 +45,51 @@ impl ProcessingState {
             Self::ConnectionError => "Connection error",
             Self::TlsHandshakeFailed => "TLS handshake failed",
             Self::ProtocolError => "Kafka protocol error",
+            Self::FailedToAuthenticateServer => "Lambda failed to authenticate server",
+            Self::NoRecordsProcessed => "No records processed",
+            Self::FunctionCallFailed => "PROBLEM: Function call failed",
         }
+    }
+
+    /// Every state, for metrics that publish one gauge per state.
+    pub const ALL: [ProcessingState; 11] = [
+        Self::Ok,
+        Self::SaslAuthenticationFailed,
+        Self::ClusterFailedToAuthorize,
+        Self::ServerFailedToAuthenticate,
+        Self::InvalidCertificateOrKey,
+        Self::ConnectionError,
+        Self::TlsHandshakeFailed,
+        Self::ProtocolError,
+        Self::FailedToAuthenticateServer,
+        Self::NoRecordsProcessed,
+        Self::FunctionCallFailed,
+    ];
+
+    /// A stable machine-readable name (`snake_case`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::SaslAuthenticationFailed => "sasl_authentication_failed",
+            Self::ClusterFailedToAuthorize => "cluster_failed_to_authorize",
+            Self::ServerFailedToAuthenticate => "server_failed_to_authenticate",
+            Self::InvalidCertificateOrKey => "invalid_certificate_or_key",
+            Self::ConnectionError => "connection_error",
+            Self::TlsHandshakeFailed => "tls_handshake_failed",
+            Self::ProtocolError => "protocol_error",
+            Self::FailedToAuthenticateServer => "failed_to_authenticate_server",
+            Self::NoRecordsProcessed => "no_records_processed",
+            Self::FunctionCallFailed => "function_call_failed",
+        }
+    }
+
+    /// Whether the state is a failure to connect or authenticate (the consumer retries with
+    /// backoff, and re-reads its credentials, while it holds).
+    pub fn is_connection_failure(self) -> bool {
+        !matches!(
+            self,
+            Self::Ok | Self::NoRecordsProcessed | Self::FunctionCallFailed
+        )
     }
 
     /// The likely causes, from AWS's documentation of each title.
@@ -78,6 +129,15 @@ impl ProcessingState {
             Self::ProtocolError => &[
                 "the port is not a Kafka listener, or a TLS listener was reached without TLS",
                 "the listener expects another authentication mechanism than the one used",
+            ],
+            Self::FailedToAuthenticateServer => &[
+                "the brokers' certificate is not signed by a trusted CA (self-managed Kafka: provide SERVER_ROOT_CA_CERTIFICATE or tls.ca_file)",
+                "the broker's certificate does not name the host used to connect",
+            ],
+            Self::NoRecordsProcessed => &[],
+            Self::FunctionCallFailed => &[
+                "the handler exits non-zero, answers an error status, raises, or times out for this batch",
+                "with MaximumRetryAttempts -1 and no on-failure destination the partition waits until the handler succeeds",
             ],
         }
     }
