@@ -271,3 +271,130 @@ fn iam_errors_and_token_reports_never_contain_secrets() {
         }
     }
 }
+
+/// Every type that holds a secret prints `[redacted]` where the secret is, in `{:?}` and `{:#?}`,
+/// and nothing of the value: `SecretString`, `SecretBytes`, `PrivateKey`, `ClientIdentity`,
+/// `LibrdkafkaPem`, `Credentials` (both secret-bearing variants), `AwsCredentials`, `MskToken`,
+/// `ScramClient`.
+#[test]
+fn every_secret_type_debug_prints_redacted() {
+    use mskgate_auth::iam::{AwsCredentials, TokenRequest, generate_token};
+    use mskgate_auth::{Credentials, SecretBytes, pkcs8, tls, x509};
+    use time::macros::datetime;
+
+    const PW: &str = "debug-pw-CANARY-4Rt";
+    const AWS_SECRET: &str = "debug-aws-secret-CANARY-6Yh";
+    const AWS_SESSION: &str = "debug-aws-session-CANARY-2Lp";
+    let key_text = read("keys/rsa-plain.pem");
+    let key = pkcs8::decode_pem(&key_text, None).expect("fixture key");
+    let key_der_b64: Vec<String> = key_text
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .map(str::to_owned)
+        .collect();
+    let chain = x509::certificates_from_pem(&read("pki/rsa/client.pem"), "client").expect("cert");
+    let identity = tls::ClientIdentity::new(chain, key.clone());
+    let creds = AwsCredentials::new(
+        "AKIDDEBUGEXAMPLE",
+        SecretString::from(AWS_SECRET),
+        Some(SecretString::from(AWS_SESSION)),
+        None,
+    );
+    let token = generate_token(
+        &creds,
+        &TokenRequest::new("us-east-1", datetime!(2026-01-01 0:00 UTC)),
+    )
+    .expect("token");
+    let scram =
+        ScramClient::new(Mechanism::ScramSha512, "alice", &SecretString::from(PW)).expect("client");
+    let user_password = Credentials::UserPassword {
+        username: "alice".into(),
+        password: SecretString::from(PW),
+    };
+    let mtls = Credentials::ClientCertificate(identity.clone());
+
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "SecretString",
+            format!("{:?}", SecretString::from(PW)),
+            format!("{:#?}", SecretString::from(PW)),
+            "[redacted]",
+        ),
+        (
+            "SecretBytes",
+            format!("{:?}", SecretBytes::new(PW.as_bytes().to_vec())),
+            format!("{:#?}", SecretBytes::new(PW.as_bytes().to_vec())),
+            "[redacted]",
+        ),
+        (
+            "PrivateKey",
+            format!("{key:?}"),
+            format!("{key:#?}"),
+            "pkcs8: [redacted]",
+        ),
+        (
+            "ClientIdentity",
+            format!("{identity:?}"),
+            format!("{identity:#?}"),
+            "pkcs8: [redacted]",
+        ),
+        (
+            "LibrdkafkaPem",
+            format!("{:?}", identity.librdkafka_pem()),
+            format!("{:#?}", identity.librdkafka_pem()),
+            "key_pem: [redacted]",
+        ),
+        (
+            "Credentials::UserPassword",
+            format!("{user_password:?}"),
+            format!("{user_password:#?}"),
+            "password: [redacted]",
+        ),
+        (
+            "Credentials::ClientCertificate",
+            format!("{mtls:?}"),
+            format!("{mtls:#?}"),
+            "pkcs8: [redacted]",
+        ),
+        (
+            "AwsCredentials",
+            format!("{creds:?}"),
+            format!("{creds:#?}"),
+            "secret_access_key: [redacted], session_token: Some([redacted])",
+        ),
+        (
+            "MskToken",
+            format!("{token:?}"),
+            format!("{token:#?}"),
+            "token: [redacted]",
+        ),
+        (
+            "ScramClient",
+            format!("{scram:?}"),
+            format!("{scram:#?}"),
+            "ScramClient",
+        ),
+    ];
+    let token_value = token.token.expose_secret().to_owned();
+    for (what, compact, pretty, expected) in &cases {
+        assert!(
+            compact.contains(expected),
+            "{what}: Debug should contain `{expected}`: {compact}"
+        );
+        assert!(
+            pretty.contains("[redacted]") || *what == "ScramClient",
+            "{what}: pretty Debug should redact: {pretty}"
+        );
+        for out in [compact, pretty] {
+            for secret in [PW, AWS_SECRET, AWS_SESSION, "CANARY", token_value.as_str()] {
+                assert!(!out.contains(secret), "{what}: Debug leaks a secret: {out}");
+            }
+            for line in &key_der_b64 {
+                assert!(
+                    !out.contains(line.as_str()),
+                    "{what}: Debug leaks the key: {out}"
+                );
+            }
+        }
+    }
+}
