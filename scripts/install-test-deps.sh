@@ -13,8 +13,9 @@
 #     takes ~15-20 min on 2 cores. MSKGATE_TANSU_FEATURES (default "libsql") adds features, e.g.
 #     "libsql,dynostore" for the memory:// benchmark broker.
 #   * A Python venv at $MSKGATE_CACHE/venv with confluent-kafka >= 2.6.1, AWS's official MSK IAM signer
-#     aws-msk-iam-sasl-signer-python (with botocore) (oracle scripts), and moto[server] (the AWS emulator the
-#     mskgate-auth `load` tests run STS and Secrets Manager against).
+#     aws-msk-iam-sasl-signer-python (with botocore) (oracle scripts), moto[server] (the AWS emulator the
+#     mskgate-auth `load` tests run STS and Secrets Manager against), and aws-lambda-powertools[parser] (the
+#     oracle that validates mskgate-runtime's Lambda Kafka events with Powertools' pydantic models).
 # Environment: MSKGATE_CACHE (default ~/.cache/mskgate), MSKGATE_TANSU_FEATURES, MSKGATE_TANSU_WAIT_SECS (how
 # long to wait for a running tansu build, default 3600).
 set -euo pipefail
@@ -29,6 +30,7 @@ SHARED_TANSU=${HOME:-/root}/.cache/tansu/bin/tansu
 VENV=$CACHE/venv
 CONFLUENT_MIN=2.6.1
 MSK_SIGNER=aws-msk-iam-sasl-signer-python==1.0.2
+POWERTOOLS='aws-lambda-powertools[parser]'
 
 say() { printf 'install-test-deps: %s\n' "$*"; }
 die() { printf 'install-test-deps: error: %s\n' "$*" >&2; exit 1; }
@@ -109,6 +111,7 @@ import sys
 import confluent_kafka
 import aws_msk_iam_sasl_signer
 import moto.server
+import aws_lambda_powertools.utilities.parser.models
 want = tuple(int(x) for x in sys.argv[1].split("."))
 have = tuple(int(x) for x in confluent_kafka.libversion()[0].split(".")[:3])
 sys.exit(0 if have >= want else 1)
@@ -119,13 +122,14 @@ venv() {
   if ! venv_ok; then
     local py
     py=$(command -v python3) || die "venv: python3 not found"
-    say "venv: creating $VENV with confluent-kafka>=$CONFLUENT_MIN, $MSK_SIGNER and moto[server]"
+    say "venv: creating $VENV with confluent-kafka>=$CONFLUENT_MIN, $MSK_SIGNER, moto[server] and $POWERTOOLS"
     "$py" -m venv "$VENV" || die "venv: '$py -m venv $VENV' failed (Debian: apt-get install python3-venv)"
     "$VENV/bin/python" -m pip install --quiet --upgrade "confluent-kafka>=$CONFLUENT_MIN" \
       || die "venv: pip install confluent-kafka>=$CONFLUENT_MIN failed"
     "$VENV/bin/python" -m pip install --quiet "$MSK_SIGNER" || die "venv: pip install $MSK_SIGNER failed"
     "$VENV/bin/python" -m pip install --quiet 'moto[server]' || die "venv: pip install moto[server] failed"
-    venv_ok || die "venv: after installing, $VENV lacks $MSK_SIGNER or bundles a librdkafka older than $CONFLUENT_MIN"
+    "$VENV/bin/python" -m pip install --quiet "$POWERTOOLS" || die "venv: pip install $POWERTOOLS failed"
+    venv_ok || die "venv: after installing, $VENV lacks $MSK_SIGNER, moto or $POWERTOOLS, or bundles a librdkafka older than $CONFLUENT_MIN"
   fi
   say "venv: $VENV/bin/python, confluent-kafka $("$VENV/bin/python" -c \
     'import confluent_kafka as c; print(c.version(), "(librdkafka", c.libversion()[0] + ")")')"

@@ -1,0 +1,3 @@
+//! Integration tests of mskgate-runtime (one test binary; one module per area).
+
+mod event;
