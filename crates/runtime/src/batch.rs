@@ -72,9 +72,7 @@ impl Default for BatchPolicy {
 #[non_exhaustive]
 pub enum BatchError {
     /// A partition's offsets must increase; a rewind needs [`Batcher::revoke`] first.
-    #[error(
-        "offset {offset} of {topic}-{partition} is not after the last buffered offset {last}"
-    )]
+    #[error("offset {offset} of {topic}-{partition} is not after the last buffered offset {last}")]
     OutOfOrder {
         /// Topic.
         topic: String,
@@ -147,8 +145,15 @@ impl Batch {
 
 #[derive(Debug)]
 enum Entry {
-    Record { record: Record, len: usize, at: Instant },
-    Filtered { offset: i64, at: Instant },
+    Record {
+        record: Record,
+        len: usize,
+        at: Instant,
+    },
+    Filtered {
+        offset: i64,
+        at: Instant,
+    },
 }
 
 impl Entry {
@@ -228,10 +233,13 @@ impl Batcher {
     /// so the commit moves past it.
     pub fn push(&mut self, record: Record, filtered: bool, now: Instant) -> Result<(), BatchError> {
         let tp = record.topic_partition();
-        let buf = self.partitions.entry(tp).or_insert_with_key(|tp| PartitionBuf {
-            overhead: EventEncoder::partition_overhead(tp),
-            ..PartitionBuf::default()
-        });
+        let buf = self
+            .partitions
+            .entry(tp)
+            .or_insert_with_key(|tp| PartitionBuf {
+                overhead: EventEncoder::partition_overhead(tp),
+                ..PartitionBuf::default()
+            });
         if let Some(last) = buf.last_offset
             && record.offset <= last
         {
@@ -244,14 +252,21 @@ impl Batcher {
         }
         buf.last_offset = Some(record.offset);
         if filtered {
-            buf.entries.push_back(Entry::Filtered { offset: record.offset, at: now });
+            buf.entries.push_back(Entry::Filtered {
+                offset: record.offset,
+                at: now,
+            });
         } else {
             let len = EventEncoder::record_len(&record);
             buf.records += 1;
             buf.bytes += len;
             self.total_records += 1;
             self.total_bytes += len;
-            buf.entries.push_back(Entry::Record { record, len, at: now });
+            buf.entries.push_back(Entry::Record {
+                record,
+                len,
+                at: now,
+            });
         }
         Ok(())
     }
@@ -344,17 +359,19 @@ impl Batcher {
             if full {
                 break;
             }
-            let Some(buf) = self.partitions.get_mut(&tp) else { continue };
+            let Some(buf) = self.partitions.get_mut(&tp) else {
+                continue;
+            };
             let mut slice: Option<PartitionSlice> = None;
-            loop {
-                let Some(front) = buf.entries.front() else { break };
+            while let Some(front) = buf.entries.front() {
                 if let Entry::Record { len, .. } = front {
                     if records.len() >= size {
                         full = true;
                         break;
                     }
                     let first_of_partition = slice.as_ref().is_none_or(|s| s.records == 0);
-                    let add = len + usize::from(!records.is_empty())
+                    let add = len
+                        + usize::from(!records.is_empty())
                         + if first_of_partition { buf.overhead } else { 0 };
                     if bytes + add > cap {
                         if records.is_empty() {
@@ -366,7 +383,9 @@ impl Batcher {
                     }
                     bytes += add;
                 }
-                let Some(entry) = buf.entries.pop_front() else { break };
+                let Some(entry) = buf.entries.pop_front() else {
+                    break;
+                };
                 let at = entry.at();
                 opened_at = Some(opened_at.map_or(at, |o| o.min(at)));
                 let offset = entry.offset();
@@ -445,12 +464,14 @@ impl Batcher {
 
     /// What `tp` has buffered (for pausing fetches when it grows past a bound).
     pub fn buffered(&self, tp: &TopicPartition) -> Buffered {
-        self.partitions.get(tp).map_or_else(Buffered::default, |b| Buffered {
-            records: b.records,
-            filtered: b.entries.len() - b.records,
-            bytes: b.bytes,
-            in_flight: b.in_flight,
-        })
+        self.partitions
+            .get(tp)
+            .map_or_else(Buffered::default, |b| Buffered {
+                records: b.records,
+                filtered: b.entries.len() - b.records,
+                bytes: b.bytes,
+                in_flight: b.in_flight,
+            })
     }
 
     /// Every partition with buffered entries or a batch in flight.
@@ -539,7 +560,13 @@ mod tests {
         assert_eq!(batch.record_count(), 3);
         assert_eq!(batch.id, 1);
         assert_eq!(batch.partitions[0].commit_offset, 3);
-        assert_eq!((batch.partitions[0].first_offset, batch.partitions[0].last_offset), (0, 2));
+        assert_eq!(
+            (
+                batch.partitions[0].first_offset,
+                batch.partitions[0].last_offset
+            ),
+            (0, 2)
+        );
     }
 
     #[test]
@@ -547,10 +574,13 @@ mod tests {
         let t0 = Instant::now();
         let mut b = batcher(100, 500, MAX_PAYLOAD_BYTES);
         b.push(rec("t", 0, 0, 10), false, t0).expect("push");
-        b.push(rec("t", 0, 1, 10), false, t0 + Duration::from_millis(400)).expect("push");
+        b.push(rec("t", 0, 1, 10), false, t0 + Duration::from_millis(400))
+            .expect("push");
         assert_eq!(b.next_deadline(), Some(t0 + Duration::from_millis(500)));
         assert!(b.take_ready(t0 + Duration::from_millis(499)).is_none());
-        let batch = b.take_ready(t0 + Duration::from_millis(500)).expect("window");
+        let batch = b
+            .take_ready(t0 + Duration::from_millis(500))
+            .expect("window");
         assert_eq!(batch.record_count(), 2);
         assert_eq!(batch.opened_at, t0);
         assert_eq!(b.next_deadline(), None, "nothing left");
@@ -575,7 +605,9 @@ mod tests {
         for o in 0..5 {
             b.push(rec("t", 0, o, 300), false, t0).expect("push");
         }
-        let batch = b.take_ready(t0).expect("over the cap: ready before the window");
+        let batch = b
+            .take_ready(t0)
+            .expect("over the cap: ready before the window");
         assert_eq!(batch.record_count(), 2);
         assert_eq!(batch.encoded_bytes, cap);
         assert_eq!(e.encode(&batch.records).len(), batch.encoded_bytes);
@@ -610,7 +642,11 @@ mod tests {
         b.push(rec("t", 1, 0, 1), false, t0).expect("push");
         b.push(rec("t", 0, 1, 1), false, t0).expect("push");
         let first = b.take_ready(t0).expect("batch");
-        assert_eq!(offsets(&first), vec![(0, 0), (0, 1), (1, 0)], "grouped per partition, in order");
+        assert_eq!(
+            offsets(&first),
+            vec![(0, 0), (0, 1), (1, 0)],
+            "grouped per partition, in order"
+        );
         b.push(rec("t", 0, 2, 1), false, t0).expect("push");
         b.push(rec("t", 2, 0, 1), false, t0).expect("push");
         let second = b.take_ready(t0).expect("partition 2 is free");
@@ -649,7 +685,10 @@ mod tests {
         let t0 = Instant::now();
         let mut b = batcher(1, 500, MAX_PAYLOAD_BYTES);
         b.push(rec("t", 0, 0, 1), true, t0).expect("push");
-        assert!(b.take_ready(t0).is_none(), "filtered entries do not fill a batch");
+        assert!(
+            b.take_ready(t0).is_none(),
+            "filtered entries do not fill a batch"
+        );
         assert!(b.take_ready(t0 + Duration::from_millis(500)).is_some());
     }
 
@@ -661,7 +700,7 @@ mod tests {
         b.push(rec("t", 0, 1, 5), true, t0).expect("push");
         b.push(rec("t", 1, 0, 5), false, t0).expect("push");
         let tp0 = rec("t", 0, 0, 0).topic_partition();
-        assert_eq!(b.revoke(&[tp0.clone()]), 2);
+        assert_eq!(b.revoke(std::slice::from_ref(&tp0)), 2);
         assert_eq!(b.buffered_records(), 1);
         assert_eq!(b.buffered(&tp0), Buffered::default());
         // After revoke the partition may start again at any offset.
@@ -675,7 +714,10 @@ mod tests {
         let t0 = Instant::now();
         let mut b = batcher(10, 500, MAX_PAYLOAD_BYTES);
         b.push(rec("t", 0, 5, 1), false, t0).expect("push");
-        assert!(matches!(b.push(rec("t", 0, 5, 1), false, t0), Err(BatchError::OutOfOrder { last: 5, .. })));
+        assert!(matches!(
+            b.push(rec("t", 0, 5, 1), false, t0),
+            Err(BatchError::OutOfOrder { last: 5, .. })
+        ));
         assert!(b.push(rec("t", 0, 4, 1), true, t0).is_err());
     }
 
@@ -698,12 +740,23 @@ mod tests {
             .expect("runtime");
         rt.block_on(async {
             let mut b = batcher(100, 500, MAX_PAYLOAD_BYTES);
-            b.push(rec("t", 0, 0, 1), false, tokio::time::Instant::now().into_std()).expect("push");
+            b.push(
+                rec("t", 0, 0, 1),
+                false,
+                tokio::time::Instant::now().into_std(),
+            )
+            .expect("push");
             let deadline = b.next_deadline().expect("deadline");
             tokio::time::sleep(Duration::from_millis(499)).await;
-            assert!(b.take_ready(tokio::time::Instant::now().into_std()).is_none());
+            assert!(
+                b.take_ready(tokio::time::Instant::now().into_std())
+                    .is_none()
+            );
             tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)).await;
-            assert!(b.take_ready(tokio::time::Instant::now().into_std()).is_some());
+            assert!(
+                b.take_ready(tokio::time::Instant::now().into_std())
+                    .is_some()
+            );
         });
     }
 

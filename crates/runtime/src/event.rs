@@ -95,8 +95,7 @@ impl EventEncoder {
     /// Bytes a partition adds to an event besides its records and separators:
     /// `"<topic>-<partition>":[]`.
     pub fn partition_overhead(tp: &TopicPartition) -> usize {
-        // quotes + '-' + ':' + '[' + ']'
-        json_str_content_len(&tp.topic) + int_len(i64::from(tp.partition)) + 6
+        partition_overhead(&tp.topic, tp.partition)
     }
 
     /// Exact bytes of `record`'s JSON object in an event.
@@ -138,9 +137,12 @@ impl EventEncoder {
         let mut n = self.envelope_len();
         for r in records {
             let r = r.borrow();
-            if !seen.iter().any(|(t, p)| *t == &*r.topic && *p == r.partition) {
+            if !seen
+                .iter()
+                .any(|(t, p)| *t == &*r.topic && *p == r.partition)
+            {
                 seen.push((&r.topic, r.partition));
-                n += Self::partition_overhead(&r.topic_partition());
+                n += partition_overhead(&r.topic, r.partition);
             }
             n += Self::record_len(r);
         }
@@ -223,6 +225,11 @@ impl EventEncoder {
     }
 }
 
+/// `"<topic>-<partition>":[]`: quotes, '-', ':', '[' and ']' around the escaped topic and number.
+fn partition_overhead(topic: &str, partition: i32) -> usize {
+    json_str_content_len(topic) + int_len(i64::from(partition)) + 6
+}
+
 /// Whether each partition's records form one contiguous run (the batcher's output does).
 fn is_grouped<R: Borrow<Record>>(records: &[R]) -> bool {
     let mut seen: Vec<(&str, i32)> = Vec::new();
@@ -281,19 +288,52 @@ fn write_record(out: &mut Vec<u8>, r: &Record) {
                 out.push(b'{');
                 write_json_str(out, &h.key);
                 out.extend_from_slice(b":[");
-                for (j, &b) in v.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    let (digits, len) = &SIGNED[usize::from(b)];
-                    out.extend_from_slice(&digits[..usize::from(*len)]);
-                }
+                write_signed_bytes(out, v);
                 out.extend_from_slice(b"]}");
             }
             None => out.extend_from_slice(b"{}"),
         }
     }
     out.extend_from_slice(b"]}");
+}
+
+/// Writes `bytes` as comma-separated signed decimals. Hot (every header byte becomes up to five
+/// characters), so digits go through a stack buffer in fixed-size copies.
+fn write_signed_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut buf = [0u8; 512];
+    let mut pos = 0;
+    for &b in bytes {
+        if pos > buf.len() - 8 {
+            out.extend_from_slice(&buf[..pos]);
+            pos = 0;
+        }
+        let (digits, len) = &SIGNED_COMMA[usize::from(b)];
+        buf[pos..pos + 8].copy_from_slice(digits);
+        pos += usize::from(*len);
+    }
+    // Drop the trailing comma.
+    out.extend_from_slice(&buf[..pos.saturating_sub(1)]);
+}
+
+/// [`SIGNED`] with a comma after the digits, padded to 8 bytes for fixed-size copies.
+static SIGNED_COMMA: [([u8; 8], u8); 256] = signed_comma_table();
+
+const fn signed_comma_table() -> [([u8; 8], u8); 256] {
+    let mut t = [([0u8; 8], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let (d, len) = SIGNED_TABLE[i];
+        let mut out = [0u8; 8];
+        let mut j = 0;
+        while j < len as usize {
+            out[j] = d[j];
+            j += 1;
+        }
+        out[j] = b',';
+        t[i] = (out, len + 1);
+        i += 1;
+    }
+    t
 }
 
 fn base64_len(n: usize) -> usize {
@@ -304,14 +344,13 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let start = out.len();
     out.resize(start + base64_len(bytes.len()), 0);
     // The slice is exactly the padded encoded length, so encoding cannot run out of room.
-    let written = STANDARD
-        .encode_slice(bytes, &mut out[start..])
-        .unwrap_or(0);
+    let written = STANDARD.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
     out.truncate(start + written);
 }
 
 /// Decimal digits of every byte read as a signed Java byte, indexed by the unsigned byte.
-static SIGNED: [([u8; 4], u8); 256] = signed_table();
+static SIGNED: [([u8; 4], u8); 256] = SIGNED_TABLE;
+const SIGNED_TABLE: [([u8; 4], u8); 256] = signed_table();
 
 const fn signed_table() -> [([u8; 4], u8); 256] {
     let mut t = [([0u8; 4], 0u8); 256];
@@ -495,14 +534,23 @@ mod tests {
         r.key = None;
         r.value = None;
         r.headers = vec![
-            Header { key: "a".into(), value: None },
-            Header { key: "a".into(), value: Some(vec![0x80, 0xff, 0x7f, 0]) },
+            Header {
+                key: "a".into(),
+                value: None,
+            },
+            Header {
+                key: "a".into(),
+                value: Some(vec![0x80, 0xff, 0x7f, 0]),
+            },
         ];
         let out = String::from_utf8(EventEncoder::new(EventSource::SelfManaged, &[]).encode(&[&r]))
             .expect("utf-8");
         assert!(!out.contains("\"key\""), "{out}");
         assert!(!out.contains("\"value\""), "{out}");
-        assert!(out.contains(r#""headers":[{},{"a":[-128,-1,127,0]}]"#), "{out}");
+        assert!(
+            out.contains(r#""headers":[{},{"a":[-128,-1,127,0]}]"#),
+            "{out}"
+        );
     }
 
     #[test]
@@ -544,7 +592,18 @@ mod tests {
 
     #[test]
     fn int_helpers_agree_with_std() {
-        for v in [0, 9, 10, -1, -10, 99, 100, i64::MAX, i64::MIN, 1_545_084_650_987] {
+        for v in [
+            0,
+            9,
+            10,
+            -1,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            1_545_084_650_987,
+        ] {
             let mut out = Vec::new();
             write_int(&mut out, v);
             assert_eq!(String::from_utf8(out).expect("ascii"), v.to_string());
@@ -569,23 +628,25 @@ mod tests {
             ),
             0..3u8,
         )
-            .prop_map(|(topic, partition, offset, timestamp, key, value, headers, tt)| Record {
-                topic: Arc::from(topic.as_str()),
-                partition,
-                offset,
-                timestamp,
-                timestamp_type: [
-                    TimestampType::CreateTime,
-                    TimestampType::LogAppendTime,
-                    TimestampType::NoTimestamp,
-                ][usize::from(tt)],
-                key,
-                value,
-                headers: headers
-                    .into_iter()
-                    .map(|(key, value)| Header { key, value })
-                    .collect(),
-            })
+            .prop_map(
+                |(topic, partition, offset, timestamp, key, value, headers, tt)| Record {
+                    topic: Arc::from(topic.as_str()),
+                    partition,
+                    offset,
+                    timestamp,
+                    timestamp_type: [
+                        TimestampType::CreateTime,
+                        TimestampType::LogAppendTime,
+                        TimestampType::NoTimestamp,
+                    ][usize::from(tt)],
+                    key,
+                    value,
+                    headers: headers
+                        .into_iter()
+                        .map(|(key, value)| Header { key, value })
+                        .collect(),
+                },
+            )
     }
 
     proptest! {

@@ -163,7 +163,9 @@ impl FilterCriteria {
         let patterns = patterns
             .iter()
             .enumerate()
-            .map(|(index, p)| Pattern::parse(p.as_ref()).map_err(|kind| FilterError { index, kind }))
+            .map(|(index, p)| {
+                Pattern::parse(p.as_ref()).map_err(|kind| FilterError { index, kind })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { patterns })
     }
@@ -171,7 +173,9 @@ impl FilterCriteria {
     /// Checks Lambda's limit on the number of filters.
     pub fn check_count(&self) -> Result<(), TooManyFilters> {
         if self.patterns.len() > MAX_FILTERS {
-            Err(TooManyFilters { count: self.patterns.len() })
+            Err(TooManyFilters {
+                count: self.patterns.len(),
+            })
         } else {
             Ok(())
         }
@@ -216,13 +220,18 @@ enum Data {
 
 impl Data {
     fn of(value: Option<&[u8]>) -> Self {
-        let Some(bytes) = value else { return Data::Absent };
-        let Ok(text) = std::str::from_utf8(bytes) else { return Data::Opaque };
+        let Some(bytes) = value else {
+            return Data::Absent;
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Data::Opaque;
+        };
         let trimmed = text.trim_start();
-        if trimmed.starts_with('{') || trimmed.starts_with('[') {
-            if let Ok(v @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(text) {
-                return Data::Json(v);
-            }
+        if (trimmed.starts_with('{') || trimmed.starts_with('['))
+            && let Ok(v @ (Value::Object(_) | Value::Array(_))) =
+                serde_json::from_str::<Value>(text)
+        {
+            return Data::Json(v);
         }
         Data::Plain(Value::String(text.to_owned()))
     }
@@ -236,7 +245,9 @@ impl Pattern {
             column: e.column(),
         })?;
         let Value::Object(obj) = v else {
-            return Err(FilterErrorKind::NotAnObject { path: "the pattern".into() });
+            return Err(FilterErrorKind::NotAnObject {
+                path: "the pattern".into(),
+            });
         };
         let mut extensions = Vec::new();
         let root = parse_node(&obj, "", &mut extensions)?;
@@ -284,18 +295,26 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn parse_node(obj: &Map<String, Value>, path: &str, ext: &mut Vec<&'static str>) -> Result<Node, FilterErrorKind> {
+fn parse_node(
+    obj: &Map<String, Value>,
+    path: &str,
+    ext: &mut Vec<&'static str>,
+) -> Result<Node, FilterErrorKind> {
     let mut node = Node::default();
     for (key, v) in obj {
         let here = join(path, key);
         if key == "$or" {
-            let Value::Array(items) = v else { return Err(FilterErrorKind::BadOr { path: here }) };
+            let Value::Array(items) = v else {
+                return Err(FilterErrorKind::BadOr { path: here });
+            };
             if items.len() < 2 {
                 return Err(FilterErrorKind::BadOr { path: here });
             }
             let mut branches = Vec::with_capacity(items.len());
             for item in items {
-                let Value::Object(o) = item else { return Err(FilterErrorKind::BadOr { path: here }) };
+                let Value::Object(o) = item else {
+                    return Err(FilterErrorKind::BadOr { path: here });
+                };
                 branches.push(parse_node(o, path, ext)?);
             }
             node.ors.push(branches);
@@ -317,14 +336,24 @@ fn parse_node(obj: &Map<String, Value>, path: &str, ext: &mut Vec<&'static str>)
 }
 
 fn bad(path: &str, operator: &'static str, expected: &'static str) -> FilterErrorKind {
-    FilterErrorKind::BadOperand { path: path.to_owned(), operator, expected }
+    FilterErrorKind::BadOperand {
+        path: path.to_owned(),
+        operator,
+        expected,
+    }
 }
 
-fn single_op<'a>(m: &'a Map<String, Value>, path: &str) -> Result<(&'a str, &'a Value), FilterErrorKind> {
+fn single_op<'a>(
+    m: &'a Map<String, Value>,
+    path: &str,
+) -> Result<(&'a str, &'a Value), FilterErrorKind> {
     let mut it = m.iter();
     match (it.next(), it.next()) {
         (Some((k, v)), None) => Ok((k.as_str(), v)),
-        (None, _) => Err(FilterErrorKind::UnknownOperator { path: path.to_owned(), operator: String::new() }),
+        (None, _) => Err(FilterErrorKind::UnknownOperator {
+            path: path.to_owned(),
+            operator: String::new(),
+        }),
         (Some(_), Some((k, _))) => Err(FilterErrorKind::UnknownOperator {
             path: path.to_owned(),
             operator: truncate(k),
@@ -333,7 +362,12 @@ fn single_op<'a>(m: &'a Map<String, Value>, path: &str) -> Result<(&'a str, &'a 
 }
 
 /// `"s"` or `{"equals-ignore-case": "s"}` for prefix/suffix.
-fn string_or_eic(v: &Value, path: &str, op: &'static str, ext: &mut Vec<&'static str>) -> Result<(String, bool), FilterErrorKind> {
+fn string_or_eic(
+    v: &Value,
+    path: &str,
+    op: &'static str,
+    ext: &mut Vec<&'static str>,
+) -> Result<(String, bool), FilterErrorKind> {
     match v {
         Value::String(s) => Ok((s.clone(), false)),
         Value::Object(m) => match single_op(m, path)? {
@@ -341,16 +375,34 @@ fn string_or_eic(v: &Value, path: &str, op: &'static str, ext: &mut Vec<&'static
                 ext.push("prefix/suffix with equals-ignore-case");
                 Ok((s.to_lowercase(), true))
             }
-            _ => Err(bad(path, op, "a string or {\"equals-ignore-case\": string}")),
+            _ => Err(bad(
+                path,
+                op,
+                "a string or {\"equals-ignore-case\": string}",
+            )),
         },
-        _ => Err(bad(path, op, "a string or {\"equals-ignore-case\": string}")),
+        _ => Err(bad(
+            path,
+            op,
+            "a string or {\"equals-ignore-case\": string}",
+        )),
     }
 }
 
-fn parse_matcher(m: &Value, path: &str, ext: &mut Vec<&'static str>) -> Result<Matcher, FilterErrorKind> {
+fn parse_matcher(
+    m: &Value,
+    path: &str,
+    ext: &mut Vec<&'static str>,
+) -> Result<Matcher, FilterErrorKind> {
     let obj = match m {
         Value::Object(o) => o,
-        Value::Array(_) => return Err(bad(path, "a matcher", "a value or an operator object, not a list")),
+        Value::Array(_) => {
+            return Err(bad(
+                path,
+                "a matcher",
+                "a value or an operator object, not a list",
+            ));
+        }
         other => return Ok(Matcher::Exact(other.clone())),
     };
     let (op, v) = single_op(obj, path)?;
@@ -381,25 +433,41 @@ fn parse_matcher(m: &Value, path: &str, ext: &mut Vec<&'static str>) -> Result<M
         "cidr" => match v {
             Value::String(s) => {
                 ext.push("cidr");
-                parse_cidr(s).ok_or_else(|| bad(path, "cidr", "an IPv4 or IPv6 network such as \"10.0.0.0/24\""))?
+                parse_cidr(s).ok_or_else(|| {
+                    bad(
+                        path,
+                        "cidr",
+                        "an IPv4 or IPv6 network such as \"10.0.0.0/24\"",
+                    )
+                })?
             }
             _ => return Err(bad(path, "cidr", "a string")),
         },
         "numeric" => parse_numeric(v, path)?,
         "anything-but" => Matcher::AnythingBut(parse_anything_but(v, path, ext)?),
         other => {
-            return Err(FilterErrorKind::UnknownOperator { path: path.to_owned(), operator: truncate(other) });
+            return Err(FilterErrorKind::UnknownOperator {
+                path: path.to_owned(),
+                operator: truncate(other),
+            });
         }
     })
 }
 
-fn parse_anything_but(v: &Value, path: &str, ext: &mut Vec<&'static str>) -> Result<Vec<Matcher>, FilterErrorKind> {
-    const EXPECTED: &str = "a value, a list of values, or {prefix|suffix|equals-ignore-case|wildcard: …}";
+fn parse_anything_but(
+    v: &Value,
+    path: &str,
+    ext: &mut Vec<&'static str>,
+) -> Result<Vec<Matcher>, FilterErrorKind> {
+    const EXPECTED: &str =
+        "a value, a list of values, or {prefix|suffix|equals-ignore-case|wildcard: …}";
     match v {
         Value::Array(items) => items
             .iter()
             .map(|i| match i {
-                Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => Ok(Matcher::Exact(i.clone())),
+                Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => {
+                    Ok(Matcher::Exact(i.clone()))
+                }
                 _ => Err(bad(path, "anything-but", EXPECTED)),
             })
             .collect(),
@@ -411,14 +479,24 @@ fn parse_anything_but(v: &Value, path: &str, ext: &mut Vec<&'static str>) -> Res
                     Value::String(s) => Ok(vec![s.clone()]),
                     Value::Array(a) if !a.is_empty() => a
                         .iter()
-                        .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| bad(path, "anything-but", EXPECTED)))
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_owned)
+                                .ok_or_else(|| bad(path, "anything-but", EXPECTED))
+                        })
                         .collect(),
                     _ => Err(bad(path, "anything-but", EXPECTED)),
                 }
             };
             match op {
-                "prefix" => Ok(strings(operand)?.into_iter().map(|s| Matcher::Prefix(s, false)).collect()),
-                "suffix" => Ok(strings(operand)?.into_iter().map(|s| Matcher::Suffix(s, false)).collect()),
+                "prefix" => Ok(strings(operand)?
+                    .into_iter()
+                    .map(|s| Matcher::Prefix(s, false))
+                    .collect()),
+                "suffix" => Ok(strings(operand)?
+                    .into_iter()
+                    .map(|s| Matcher::Suffix(s, false))
+                    .collect()),
                 "equals-ignore-case" => Ok(strings(operand)?
                     .into_iter()
                     .map(|s| Matcher::EqualsIgnoreCase(s.to_lowercase()))
@@ -430,7 +508,9 @@ fn parse_anything_but(v: &Value, path: &str, ext: &mut Vec<&'static str>) -> Res
                 _ => Err(bad(path, "anything-but", EXPECTED)),
             }
         }
-        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => Ok(vec![Matcher::Exact(v.clone())]),
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Null => {
+            Ok(vec![Matcher::Exact(v.clone())])
+        }
     }
 }
 
@@ -442,8 +522,13 @@ fn check_wildcard(s: &str, path: &str) -> Result<String, FilterErrorKind> {
 }
 
 fn parse_numeric(v: &Value, path: &str) -> Result<Matcher, FilterErrorKind> {
-    let err = |problem| FilterErrorKind::BadNumeric { path: path.to_owned(), problem };
-    let Value::Array(items) = v else { return Err(err("must be a list like [\">\", 0, \"<=\", 5]")) };
+    let err = |problem| FilterErrorKind::BadNumeric {
+        path: path.to_owned(),
+        problem,
+    };
+    let Value::Array(items) = v else {
+        return Err(err("must be a list like [\">\", 0, \"<=\", 5]"));
+    };
     if items.is_empty() || items.len() % 2 != 0 || items.len() > 4 {
         return Err(err("must be one or two operator/number pairs"));
     }
@@ -451,8 +536,13 @@ fn parse_numeric(v: &Value, path: &str) -> Result<Matcher, FilterErrorKind> {
     let mut upper: Option<(f64, bool)> = None;
     let mut equals: Option<f64> = None;
     for pair in items.chunks(2) {
-        let Value::String(op) = &pair[0] else { return Err(err("operators must be strings")) };
-        let n = pair[1].as_f64().filter(|n| n.is_finite()).ok_or(err("operands must be numbers"))?;
+        let Value::String(op) = &pair[0] else {
+            return Err(err("operators must be strings"));
+        };
+        let n = pair[1]
+            .as_f64()
+            .filter(|n| n.is_finite())
+            .ok_or(err("operands must be numbers"))?;
         match op.as_str() {
             "=" => {
                 if items.len() != 2 {
@@ -478,10 +568,10 @@ fn parse_numeric(v: &Value, path: &str) -> Result<Matcher, FilterErrorKind> {
     if let Some(n) = equals {
         return Ok(Matcher::Numeric(Some((n, true)), Some((n, true))));
     }
-    if let (Some((lo, _)), Some((hi, _))) = (lower, upper) {
-        if lo > hi {
-            return Err(err("lower bound is above the upper bound"));
-        }
+    if let (Some((lo, _)), Some((hi, _))) = (lower, upper)
+        && lo > hi
+    {
+        return Err(err("lower bound is above the upper bound"));
     }
     Ok(Matcher::Numeric(lower, upper))
 }
@@ -506,7 +596,9 @@ fn match_value_node(node: &Node, data: &Data) -> bool {
             (Rule::Leaf(ms), Data::Absent) => leaf_matches(ms, None),
             (Rule::Object(_), Data::Absent) => false,
             // Form mismatch or not UTF-8: the value rule is not evaluated.
-            (Rule::Leaf(_), Data::Json(_)) | (Rule::Object(_), Data::Plain(_)) | (_, Data::Opaque) => true,
+            (Rule::Leaf(_), Data::Json(_))
+            | (Rule::Object(_), Data::Plain(_))
+            | (_, Data::Opaque) => true,
         };
         if !ok {
             return false;
@@ -533,7 +625,10 @@ fn node_matches(node: &Node, obj: &Map<String, Value>) -> bool {
             Rule::Leaf(ms) => leaf_matches(ms, field),
             Rule::Object(n) => field.is_some_and(|f| object_matches(n, f)),
         }
-    }) && node.ors.iter().all(|branches| branches.iter().any(|b| node_matches(b, obj)))
+    }) && node
+        .ors
+        .iter()
+        .all(|branches| branches.iter().any(|b| node_matches(b, obj)))
 }
 
 fn leaf_matches(ms: &[Matcher], field: Option<&Value>) -> bool {
@@ -566,10 +661,18 @@ fn matcher_matches(m: &Matcher, v: &Value) -> bool {
         Matcher::Exact(want) => exact(want, v),
         Matcher::Exists(e) => *e,
         Matcher::Prefix(p, ic) => v.as_str().is_some_and(|s| {
-            if *ic { s.to_lowercase().starts_with(p.as_str()) } else { s.starts_with(p.as_str()) }
+            if *ic {
+                s.to_lowercase().starts_with(p.as_str())
+            } else {
+                s.starts_with(p.as_str())
+            }
         }),
         Matcher::Suffix(p, ic) => v.as_str().is_some_and(|s| {
-            if *ic { s.to_lowercase().ends_with(p.as_str()) } else { s.ends_with(p.as_str()) }
+            if *ic {
+                s.to_lowercase().ends_with(p.as_str())
+            } else {
+                s.ends_with(p.as_str())
+            }
         }),
         Matcher::EqualsIgnoreCase(p) => v.as_str().is_some_and(|s| s.to_lowercase() == *p),
         Matcher::AnythingBut(list) => {
@@ -634,11 +737,19 @@ fn wildcard(pattern: &str, s: &str) -> bool {
 fn in_network(net: IpAddr, bits: u8, ip: IpAddr) -> bool {
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(bits))
+            };
             (u32::from(n) & mask) == (u32::from(i) & mask)
         }
         (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits)) };
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(bits))
+            };
             (u128::from(n) & mask) == (u128::from(i) & mask)
         }
         _ => false,
@@ -663,7 +774,10 @@ mod tests {
     fn aws_kafka_examples() {
         // kafka-filtering: device_ID begins with AB.
         let p = r#"{ "value" : { "device_ID" : [ { "prefix": "AB" } ] } }"#;
-        assert!(m(p, r#"{"device_ID":"AB1234","session":{"start_time":"x","duration":162}}"#));
+        assert!(m(
+            p,
+            r#"{"device_ID":"AB1234","session":{"start_time":"x","duration":162}}"#
+        ));
         assert!(!m(p, r#"{"device_ID":"CD1234"}"#));
         assert!(!m(p, r#"{"session":{}}"#));
         // kafka-filtering: plain strings other than "error".
@@ -727,12 +841,17 @@ mod tests {
 
     #[test]
     fn any_filter_passes_and_empty_criteria_pass_all() {
-        let c = FilterCriteria::parse(&[r#"{"value":["a"]}"#, r#"{"value":["b"]}"#]).expect("parses");
+        let c =
+            FilterCriteria::parse(&[r#"{"value":["a"]}"#, r#"{"value":["b"]}"#]).expect("parses");
         assert!(c.matches_value(Some(b"a")));
         assert!(c.matches_value(Some(b"b")));
         assert!(!c.matches_value(Some(b"c")));
         let none: [&str; 0] = [];
-        assert!(FilterCriteria::parse(&none).expect("empty").matches_value(Some(b"x")));
+        assert!(
+            FilterCriteria::parse(&none)
+                .expect("empty")
+                .matches_value(Some(b"x"))
+        );
     }
 
     #[test]
@@ -758,7 +877,10 @@ mod tests {
 
     #[test]
     fn arrays_of_objects_match_element_wise() {
-        assert!(m(r#"{"value":{"items":{"sku":["x"]}}}"#, r#"{"items":[{"sku":"y"},{"sku":"x"}]}"#));
+        assert!(m(
+            r#"{"value":{"items":{"sku":["x"]}}}"#,
+            r#"{"items":[{"sku":"y"},{"sku":"x"}]}"#
+        ));
         assert!(m(r#"{"value":{"sku":["x"]}}"#, r#"[{"sku":"x"}]"#));
     }
 
@@ -767,30 +889,103 @@ mod tests {
         let e = FilterCriteria::parse(&[r#"{"value":["a"]}"#, "{"]).expect_err("bad");
         assert_eq!(e.index, 1);
         assert!(matches!(e.kind, FilterErrorKind::NotJson { .. }));
-        assert!(e.to_string().starts_with("FilterCriteria.Filters[1].Pattern: "));
+        assert!(
+            e.to_string()
+                .starts_with("FilterCriteria.Filters[1].Pattern: ")
+        );
         let kind = |p: &str| Pattern::parse(p).expect_err(p);
-        assert_eq!(kind("[1]"), FilterErrorKind::NotAnObject { path: "the pattern".into() });
-        assert_eq!(kind(r#"{"key":["a"]}"#), FilterErrorKind::UnsupportedKey { key: "key".into() });
-        assert_eq!(kind(r#"{"$or":[{"value":["a"]},{"topic":["t"]}]}"#), FilterErrorKind::UnsupportedKey { key: "topic".into() });
-        assert_eq!(kind(r#"{"value":"a"}"#), FilterErrorKind::NotAList { path: "value".into() });
-        assert!(matches!(kind(r#"{"value":[{"begins-with":"a"}]}"#), FilterErrorKind::UnknownOperator { operator, .. } if operator == "begins-with"));
-        assert!(matches!(kind(r#"{"value":[{"prefix":1}]}"#), FilterErrorKind::BadOperand { operator: "prefix", .. }));
-        assert!(matches!(kind(r#"{"value":[{"exists":"yes"}]}"#), FilterErrorKind::BadOperand { operator: "exists", .. }));
-        assert!(matches!(kind(r#"{"value":{"a":[{"numeric":[">", "x"]}]}}"#), FilterErrorKind::BadNumeric { path, .. } if path == "value.a"));
-        assert!(matches!(kind(r#"{"value":[{"numeric":["!=", 1]}]}"#), FilterErrorKind::BadNumeric { .. }));
-        assert!(matches!(kind(r#"{"value":[{"numeric":[">", 1, ">", 2]}]}"#), FilterErrorKind::BadNumeric { .. }));
-        assert!(matches!(kind(r#"{"value":[{"numeric":[">", 5, "<", 2]}]}"#), FilterErrorKind::BadNumeric { .. }));
-        assert!(matches!(kind(r#"{"value":[{"numeric":["=", 1, "<", 2]}]}"#), FilterErrorKind::BadNumeric { .. }));
-        assert!(matches!(kind(r#"{"value":[{"wildcard":"a**b"}]}"#), FilterErrorKind::BadOperand { operator: "wildcard", .. }));
-        assert!(matches!(kind(r#"{"value":[{"cidr":"10.0.0.0/33"}]}"#), FilterErrorKind::BadOperand { operator: "cidr", .. }));
-        assert!(matches!(kind(r#"{"$or":[{"value":["a"]}]}"#), FilterErrorKind::BadOr { .. }));
-        assert!(matches!(kind(r#"{"value":[{"prefix":"a","suffix":"b"}]}"#), FilterErrorKind::UnknownOperator { .. }));
+        assert_eq!(
+            kind("[1]"),
+            FilterErrorKind::NotAnObject {
+                path: "the pattern".into()
+            }
+        );
+        assert_eq!(
+            kind(r#"{"key":["a"]}"#),
+            FilterErrorKind::UnsupportedKey { key: "key".into() }
+        );
+        assert_eq!(
+            kind(r#"{"$or":[{"value":["a"]},{"topic":["t"]}]}"#),
+            FilterErrorKind::UnsupportedKey {
+                key: "topic".into()
+            }
+        );
+        assert_eq!(
+            kind(r#"{"value":"a"}"#),
+            FilterErrorKind::NotAList {
+                path: "value".into()
+            }
+        );
+        assert!(
+            matches!(kind(r#"{"value":[{"begins-with":"a"}]}"#), FilterErrorKind::UnknownOperator { operator, .. } if operator == "begins-with")
+        );
+        assert!(matches!(
+            kind(r#"{"value":[{"prefix":1}]}"#),
+            FilterErrorKind::BadOperand {
+                operator: "prefix",
+                ..
+            }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"exists":"yes"}]}"#),
+            FilterErrorKind::BadOperand {
+                operator: "exists",
+                ..
+            }
+        ));
+        assert!(
+            matches!(kind(r#"{"value":{"a":[{"numeric":[">", "x"]}]}}"#), FilterErrorKind::BadNumeric { path, .. } if path == "value.a")
+        );
+        assert!(matches!(
+            kind(r#"{"value":[{"numeric":["!=", 1]}]}"#),
+            FilterErrorKind::BadNumeric { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"numeric":[">", 1, ">", 2]}]}"#),
+            FilterErrorKind::BadNumeric { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"numeric":[">", 5, "<", 2]}]}"#),
+            FilterErrorKind::BadNumeric { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"numeric":["=", 1, "<", 2]}]}"#),
+            FilterErrorKind::BadNumeric { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"wildcard":"a**b"}]}"#),
+            FilterErrorKind::BadOperand {
+                operator: "wildcard",
+                ..
+            }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"cidr":"10.0.0.0/33"}]}"#),
+            FilterErrorKind::BadOperand {
+                operator: "cidr",
+                ..
+            }
+        ));
+        assert!(matches!(
+            kind(r#"{"$or":[{"value":["a"]}]}"#),
+            FilterErrorKind::BadOr { .. }
+        ));
+        assert!(matches!(
+            kind(r#"{"value":[{"prefix":"a","suffix":"b"}]}"#),
+            FilterErrorKind::UnknownOperator { .. }
+        ));
     }
 
     #[test]
     fn names_operators_beyond_lambdas_documented_set() {
-        assert!(Pattern::parse(r#"{"value":[{"prefix":"a"}]}"#).expect("ok").lambda_extensions().is_empty());
-        let p = Pattern::parse(r#"{"value":{"a":[{"wildcard":"x*"}],"b":[{"cidr":"::/0"}]}}"#).expect("ok");
+        assert!(
+            Pattern::parse(r#"{"value":[{"prefix":"a"}]}"#)
+                .expect("ok")
+                .lambda_extensions()
+                .is_empty()
+        );
+        let p = Pattern::parse(r#"{"value":{"a":[{"wildcard":"x*"}],"b":[{"cidr":"::/0"}]}}"#)
+            .expect("ok");
         assert_eq!(p.lambda_extensions(), &["cidr", "wildcard"]);
     }
 

@@ -116,7 +116,9 @@ pub enum ResponseError {
         problem: ItemProblem,
     },
     /// An item names a record that was not in the invocation.
-    #[error("batchItemFailures[{index}] names offset {offset} of a partition, which was not in the invocation")]
+    #[error(
+        "batchItemFailures[{index}] names offset {offset} of a partition, which was not in the invocation"
+    )]
     UnknownItem {
         /// Index in `batchItemFailures`.
         index: usize,
@@ -133,11 +135,15 @@ impl BatchResponse {
 
     /// The lowest failed offset of each partition named, checked against the records that were
     /// invoked: an item naming a record not among `records` fails the whole batch.
-    pub fn lowest_failed<'r, I>(&self, records: I) -> Result<Vec<(TopicPartition, i64)>, ResponseError>
+    pub fn lowest_failed<'r, I>(
+        &self,
+        records: I,
+    ) -> Result<Vec<(TopicPartition, i64)>, ResponseError>
     where
         I: IntoIterator<Item = &'r Record>,
     {
-        let mut known: BTreeMap<(&str, i32), (Arc<str>, Vec<i64>)> = BTreeMap::new();
+        type Offsets = (Arc<str>, Vec<i64>);
+        let mut known: BTreeMap<(&str, i32), Offsets> = BTreeMap::new();
         let records: Vec<&Record> = records.into_iter().collect();
         for r in &records {
             known
@@ -149,10 +155,16 @@ impl BatchResponse {
         let mut lowest: BTreeMap<(&str, i32), (Arc<str>, i64)> = BTreeMap::new();
         for (index, f) in self.failures.iter().enumerate() {
             let Some((topic, offsets)) = known.get(&(f.topic.as_str(), f.partition)) else {
-                return Err(ResponseError::UnknownItem { index, offset: f.offset });
+                return Err(ResponseError::UnknownItem {
+                    index,
+                    offset: f.offset,
+                });
             };
             if !offsets.contains(&f.offset) {
-                return Err(ResponseError::UnknownItem { index, offset: f.offset });
+                return Err(ResponseError::UnknownItem {
+                    index,
+                    offset: f.offset,
+                });
             }
             let e = lowest
                 .entry((f.topic.as_str(), f.partition))
@@ -219,7 +231,11 @@ pub fn parse(body: &[u8]) -> Result<BatchResponse, ResponseError> {
         let offset = offset
             .filter(|o| *o >= 0)
             .ok_or(err(ItemProblem::BadOffset))?;
-        failures.push(ItemFailure { topic: topic.to_owned(), partition, offset });
+        failures.push(ItemFailure {
+            topic: topic.to_owned(),
+            partition,
+            offset,
+        });
     }
     Ok(BatchResponse { failures })
 }
@@ -272,7 +288,11 @@ mod tests {
             b"{\"batchItemFailures\":[]}",
             b"{\"statusCode\":200}",
         ] {
-            assert!(parse(body).expect("success").is_success(), "{:?}", String::from_utf8_lossy(body));
+            assert!(
+                parse(body).expect("success").is_success(),
+                "{:?}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
@@ -281,40 +301,103 @@ mod tests {
         assert!(matches!(parse(b"{"), Err(ResponseError::Malformed { .. })));
         assert_eq!(parse(b"\"ok\""), Err(ResponseError::NotAnObject));
         assert_eq!(parse(b"[1]"), Err(ResponseError::NotAnObject));
-        assert_eq!(parse(br#"{"batchItemFailures":{}}"#), Err(ResponseError::FailuresNotAList));
+        assert_eq!(
+            parse(br#"{"batchItemFailures":{}}"#),
+            Err(ResponseError::FailuresNotAList)
+        );
         let item = |json: &str| parse(format!(r#"{{"batchItemFailures":[{json}]}}"#).as_bytes());
-        let problem = |p| Err(ResponseError::Item { index: 0, problem: p });
+        let problem = |p| {
+            Err(ResponseError::Item {
+                index: 0,
+                problem: p,
+            })
+        };
         assert_eq!(item("1"), problem(ItemProblem::NotAnObject));
         assert_eq!(item("{}"), problem(ItemProblem::MissingIdentifier));
-        assert_eq!(item(r#"{"itemIdentifier":null}"#), problem(ItemProblem::MissingIdentifier));
-        assert_eq!(item(r#"{"itemIdentifier":""}"#), problem(ItemProblem::MissingIdentifier));
-        assert_eq!(item(r#"{"itemIdentifier":"t-0-1"}"#), problem(ItemProblem::IdentifierNotAnObject));
-        assert_eq!(item(r#"{"itemIdentifier":{"offset":1}}"#), problem(ItemProblem::MissingPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"","offset":1}}"#), problem(ItemProblem::MissingPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"topic","offset":1}}"#), problem(ItemProblem::BadPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"-3","offset":1}}"#), problem(ItemProblem::BadPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"t-x","offset":1}}"#), problem(ItemProblem::BadPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"t-99999999999","offset":1}}"#), problem(ItemProblem::BadPartition));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"t-0"}}"#), problem(ItemProblem::BadOffset));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"t-0","offset":-1}}"#), problem(ItemProblem::BadOffset));
-        assert_eq!(item(r#"{"itemIdentifier":{"partition":"t-0","offset":1.5}}"#), problem(ItemProblem::BadOffset));
+        assert_eq!(
+            item(r#"{"itemIdentifier":null}"#),
+            problem(ItemProblem::MissingIdentifier)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":""}"#),
+            problem(ItemProblem::MissingIdentifier)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":"t-0-1"}"#),
+            problem(ItemProblem::IdentifierNotAnObject)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"offset":1}}"#),
+            problem(ItemProblem::MissingPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"","offset":1}}"#),
+            problem(ItemProblem::MissingPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"topic","offset":1}}"#),
+            problem(ItemProblem::BadPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"-3","offset":1}}"#),
+            problem(ItemProblem::BadPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"t-x","offset":1}}"#),
+            problem(ItemProblem::BadPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"t-99999999999","offset":1}}"#),
+            problem(ItemProblem::BadPartition)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"t-0"}}"#),
+            problem(ItemProblem::BadOffset)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"t-0","offset":-1}}"#),
+            problem(ItemProblem::BadOffset)
+        );
+        assert_eq!(
+            item(r#"{"itemIdentifier":{"partition":"t-0","offset":1.5}}"#),
+            problem(ItemProblem::BadOffset)
+        );
         // The second item is the bad one.
         assert_eq!(
-            parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":1}},{}]}"#),
-            Err(ResponseError::Item { index: 1, problem: ItemProblem::MissingIdentifier })
+            parse(
+                br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":1}},{}]}"#
+            ),
+            Err(ResponseError::Item {
+                index: 1,
+                problem: ItemProblem::MissingIdentifier
+            })
         );
     }
 
     #[test]
     fn splits_at_the_last_dash_and_accepts_string_offsets() {
-        let r = parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"a-b--c-12","offset":"7"}}]}"#)
-            .expect("parses");
-        assert_eq!(r.failures, vec![ItemFailure { topic: "a-b--c".into(), partition: 12, offset: 7 }]);
+        let r = parse(
+            br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"a-b--c-12","offset":"7"}}]}"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            r.failures,
+            vec![ItemFailure {
+                topic: "a-b--c".into(),
+                partition: 12,
+                offset: 7
+            }]
+        );
     }
 
     #[test]
     fn lowest_failed_offset_per_partition_checked_against_the_invocation() {
-        let records = [rec("t", 0, 10), rec("t", 0, 11), rec("t", 0, 12), rec("u-x", 1, 5)];
+        let records = [
+            rec("t", 0, 10),
+            rec("t", 0, 11),
+            rec("t", 0, 12),
+            rec("u-x", 1, 5),
+        ];
         let r = parse(
             br#"{"batchItemFailures":[
                 {"itemIdentifier":{"partition":"t-0","offset":12}},
@@ -324,14 +407,28 @@ mod tests {
         .expect("parses");
         let low = r.lowest_failed(&records).expect("known");
         assert_eq!(low.len(), 2);
-        assert!(low.iter().any(|(tp, o)| &*tp.topic == "t" && tp.partition == 0 && *o == 11));
-        assert!(low.iter().any(|(tp, o)| &*tp.topic == "u-x" && tp.partition == 1 && *o == 5));
+        assert!(
+            low.iter()
+                .any(|(tp, o)| &*tp.topic == "t" && tp.partition == 0 && *o == 11)
+        );
+        assert!(
+            low.iter()
+                .any(|(tp, o)| &*tp.topic == "u-x" && tp.partition == 1 && *o == 5)
+        );
 
-        let unknown = parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":13}}]}"#)
-            .expect("parses");
-        assert_eq!(unknown.lowest_failed(&records), Err(ResponseError::UnknownItem { index: 0, offset: 13 }));
-        let other = parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-1","offset":10}}]}"#)
-            .expect("parses");
+        let unknown =
+            parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":13}}]}"#)
+                .expect("parses");
+        assert_eq!(
+            unknown.lowest_failed(&records),
+            Err(ResponseError::UnknownItem {
+                index: 0,
+                offset: 13
+            })
+        );
+        let other =
+            parse(br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-1","offset":10}}]}"#)
+                .expect("parses");
         assert!(other.lowest_failed(&records).is_err());
     }
 
@@ -339,7 +436,9 @@ mod tests {
     fn errors_never_quote_the_body() {
         let canary = "SECRET-CANARY-VALUE";
         for body in [
-            format!(r#"{{"batchItemFailures":[{{"itemIdentifier":{{"partition":"{canary}","offset":1}}}}]}}"#),
+            format!(
+                r#"{{"batchItemFailures":[{{"itemIdentifier":{{"partition":"{canary}","offset":1}}}}]}}"#
+            ),
             format!(r#"{{"batchItemFailures":"{canary}"}}"#),
             format!(r#"{{"{canary}""#),
             format!(r#""{canary}""#),
@@ -352,8 +451,16 @@ mod tests {
     #[test]
     fn encode_round_trips() {
         let fs = vec![
-            ItemFailure { topic: "a-\"b".into(), partition: 0, offset: 3 },
-            ItemFailure { topic: "c".into(), partition: 7, offset: 0 },
+            ItemFailure {
+                topic: "a-\"b".into(),
+                partition: 0,
+                offset: 3,
+            },
+            ItemFailure {
+                topic: "c".into(),
+                partition: 7,
+                offset: 0,
+            },
         ];
         assert_eq!(parse(&encode(&fs)).expect("parses").failures, fs);
     }

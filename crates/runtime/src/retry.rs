@@ -97,7 +97,11 @@ impl RetryPolicy {
             .unwrap_or(u128::MAX)
             .min(self.backoff_cap.as_nanos());
         let ceiling = u64::try_from(ceiling).unwrap_or(u64::MAX);
-        let nanos = if ceiling == u64::MAX { random } else { random % (ceiling + 1) };
+        let nanos = if ceiling == u64::MAX {
+            random
+        } else {
+            random % (ceiling + 1)
+        };
         Duration::from_nanos(nanos)
     }
 }
@@ -302,7 +306,11 @@ impl BatchRun {
 
     /// The records of `attempt`, ready for [`crate::event::EventEncoder::encode`].
     pub fn attempt_records(&self, attempt: &Attempt) -> Vec<&Record> {
-        attempt.records.iter().filter_map(|&i| self.records.get(i)).collect()
+        attempt
+            .records
+            .iter()
+            .filter_map(|&i| self.records.get(i))
+            .collect()
     }
 
     /// The next invocation to make, or `None` when the run is resolved or an attempt is
@@ -357,7 +365,12 @@ impl BatchRun {
     }
 
     /// Reports how attempt `attempt_id` went, at `now_ms`.
-    pub fn report(&mut self, attempt_id: u64, outcome: Outcome, now_ms: i64) -> Result<(), RetryError> {
+    pub fn report(
+        &mut self,
+        attempt_id: u64,
+        outcome: Outcome,
+        now_ms: i64,
+    ) -> Result<(), RetryError> {
         let (id, mut group) = match self.outstanding.take() {
             Some((id, g)) if id == attempt_id => (id, g),
             other => {
@@ -421,7 +434,11 @@ impl BatchRun {
             .effective_retry_limit()
             .is_some_and(|limit| group.retries > limit);
         if exhausted {
-            self.route(group.idx, RouteReason::RetriesExhausted(reason), group.invocations);
+            self.route(
+                group.idx,
+                RouteReason::RetriesExhausted(reason),
+                group.invocations,
+            );
         } else {
             group.last_failure = Some(reason);
             self.queue.push_front(group);
@@ -430,7 +447,11 @@ impl BatchRun {
 
     fn route(&mut self, idx: Vec<usize>, reason: RouteReason, attempts: u32) {
         let to_destination = self.policy.has_destination;
-        let state = if to_destination { State::Routed } else { State::Discarded };
+        let state = if to_destination {
+            State::Routed
+        } else {
+            State::Discarded
+        };
         let mut ranges: Vec<(TopicPartition, i64, i64)> = Vec::new();
         for &i in &idx {
             self.state[i] = state;
@@ -549,7 +570,10 @@ mod tests {
     }
 
     fn tp(t: &str, p: i32) -> TopicPartition {
-        TopicPartition { topic: Arc::from(t), partition: p }
+        TopicPartition {
+            topic: Arc::from(t),
+            partition: p,
+        }
     }
 
     fn offsets(run: &BatchRun, a: &Attempt) -> Vec<i64> {
@@ -579,13 +603,20 @@ mod tests {
     fn rejects_unknown_attempt_ids() {
         let mut run = BatchRun::new(batch(1), &RetryPolicy::default());
         let a = run.next_attempt(NOW, 0).expect("attempt");
-        assert_eq!(run.report(a.id + 1, Outcome::Success, NOW), Err(RetryError::UnknownAttempt(a.id + 1)));
-        run.report(a.id, Outcome::Success, NOW).expect("still outstanding");
+        assert_eq!(
+            run.report(a.id + 1, Outcome::Success, NOW),
+            Err(RetryError::UnknownAttempt(a.id + 1))
+        );
+        run.report(a.id, Outcome::Success, NOW)
+            .expect("still outstanding");
     }
 
     #[test]
     fn whole_batch_retried_until_retries_exhausted_then_discarded() {
-        let policy = RetryPolicy { maximum_retry_attempts: Some(2), ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            maximum_retry_attempts: Some(2),
+            ..RetryPolicy::default()
+        };
         let mut run = BatchRun::new(batch(4), &policy);
         let mut numbers = vec![];
         while let Some(a) = run.next_attempt(NOW, u64::MAX) {
@@ -593,32 +624,50 @@ mod tests {
             numbers.push((a.number, a.retry));
             run.report(a.id, fail(), NOW).expect("report");
         }
-        assert_eq!(numbers, vec![(1, 0), (2, 1), (3, 2)], "first attempt + 2 retries");
+        assert_eq!(
+            numbers,
+            vec![(1, 0), (2, 1), (3, 2)],
+            "first attempt + 2 retries"
+        );
         let res = run.finish();
         assert!(res.complete);
         assert_eq!(res.discarded.len(), 1);
         assert!(res.routed.is_empty());
         assert_eq!(res.discarded[0].attempts, 3);
         assert_eq!(res.discarded[0].ranges, vec![(tp("t", 0), 0, 3)]);
-        assert!(matches!(res.discarded[0].reason, RouteReason::RetriesExhausted(FailureReason::FunctionError(_))));
+        assert!(matches!(
+            res.discarded[0].reason,
+            RouteReason::RetriesExhausted(FailureReason::FunctionError(_))
+        ));
         assert_eq!(res.commit_offsets, vec![(tp("t", 0), 4)], "moves on");
     }
 
     #[test]
     fn zero_retries_means_one_attempt() {
-        let policy = RetryPolicy { maximum_retry_attempts: Some(0), has_destination: true, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            maximum_retry_attempts: Some(0),
+            has_destination: true,
+            ..RetryPolicy::default()
+        };
         let mut run = BatchRun::new(batch(2), &policy);
         let a = run.next_attempt(NOW, 0).expect("attempt");
-        run.report(a.id, Outcome::Failed(FailureReason::Timeout), NOW).expect("report");
+        run.report(a.id, Outcome::Failed(FailureReason::Timeout), NOW)
+            .expect("report");
         assert!(run.next_attempt(NOW, 0).is_none());
         let res = run.finish();
         assert_eq!(res.routed.len(), 1);
-        assert_eq!(res.routed[0].reason, RouteReason::RetriesExhausted(FailureReason::Timeout));
+        assert_eq!(
+            res.routed[0].reason,
+            RouteReason::RetriesExhausted(FailureReason::Timeout)
+        );
     }
 
     #[test]
     fn infinite_retries_with_a_destination_are_capped_at_ten() {
-        let policy = RetryPolicy { has_destination: true, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            has_destination: true,
+            ..RetryPolicy::default()
+        };
         assert_eq!(policy.effective_retry_limit(), Some(10));
         let mut run = BatchRun::new(batch(1), &policy);
         let mut n = 0;
@@ -646,12 +695,19 @@ mod tests {
         assert!(!run.is_resolved());
         let res = run.finish();
         assert!(!res.complete);
-        assert_eq!(res.commit_offsets, vec![(tp("t", 0), 0)], "nothing past the stuck record");
+        assert_eq!(
+            res.commit_offsets,
+            vec![(tp("t", 0), 0)],
+            "nothing past the stuck record"
+        );
     }
 
     #[test]
     fn partial_failure_commits_the_prefix_and_retries_from_the_lowest_failed_offset() {
-        let policy = RetryPolicy { report_batch_item_failures: true, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            report_batch_item_failures: true,
+            ..RetryPolicy::default()
+        };
         let records = vec![
             rec("t", 0, 10, NOW),
             rec("t", 0, 11, NOW),
@@ -666,7 +722,10 @@ mod tests {
         let outcome = run.outcome_from_response(&a, body);
         assert_eq!(outcome, Outcome::Partial(vec![(tp("t", 0), 12)]));
         run.report(a.id, outcome, NOW).expect("report");
-        assert_eq!(run.commit_offsets(), vec![(tp("t", 0), 12), (tp("u", 1), 7)]);
+        assert_eq!(
+            run.commit_offsets(),
+            vec![(tp("t", 0), 12), (tp("u", 1), 7)]
+        );
         let b = run.next_attempt(NOW, 0).expect("retry");
         assert_eq!(offsets(&run, &b), vec![12, 13]);
         assert_eq!(b.retry, 1);
@@ -678,15 +737,28 @@ mod tests {
 
     #[test]
     fn invalid_partial_response_fails_the_whole_attempt() {
-        let policy = RetryPolicy { report_batch_item_failures: true, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            report_batch_item_failures: true,
+            ..RetryPolicy::default()
+        };
         let mut run = BatchRun::new(batch(2), &policy);
         let a = run.next_attempt(NOW, 0).expect("attempt");
-        for body in [&b"{"[..], br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":9}}]}"#] {
-            assert!(matches!(run.outcome_from_response(&a, body), Outcome::Failed(FailureReason::InvalidResponse(_))));
+        for body in [
+            &b"{"[..],
+            br#"{"batchItemFailures":[{"itemIdentifier":{"partition":"t-0","offset":9}}]}"#,
+        ] {
+            assert!(matches!(
+                run.outcome_from_response(&a, body),
+                Outcome::Failed(FailureReason::InvalidResponse(_))
+            ));
         }
         assert_eq!(run.outcome_from_response(&a, b"{}"), Outcome::Success);
         let off = BatchRun::new(batch(1), &RetryPolicy::default());
-        assert_eq!(off.outcome_from_response(&a, b"{"), Outcome::Success, "body ignored without ReportBatchItemFailures");
+        assert_eq!(
+            off.outcome_from_response(&a, b"{"),
+            Outcome::Success,
+            "body ignored without ReportBatchItemFailures"
+        );
     }
 
     #[test]
@@ -702,13 +774,25 @@ mod tests {
         while let Some(a) = run.next_attempt(NOW, 0) {
             let offs = offsets(&run, &a);
             assert_eq!(a.delay, Duration::ZERO, "splits do not back off");
-            let outcome = if offs.contains(&5) { fail() } else { Outcome::Success };
+            let outcome = if offs.contains(&5) {
+                fail()
+            } else {
+                Outcome::Success
+            };
             seen.push(offs);
             run.report(a.id, outcome, NOW).expect("report");
         }
         assert_eq!(
             seen,
-            vec![vec![0, 1, 2, 3, 4, 5, 6, 7], vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![4, 5], vec![4], vec![5], vec![6, 7]]
+            vec![
+                vec![0, 1, 2, 3, 4, 5, 6, 7],
+                vec![0, 1, 2, 3],
+                vec![4, 5, 6, 7],
+                vec![4, 5],
+                vec![4],
+                vec![5],
+                vec![6, 7]
+            ]
         );
         let res = run.finish();
         assert_eq!(res.routed.len(), 1);
@@ -726,10 +810,18 @@ mod tests {
             has_destination: true,
             ..RetryPolicy::default()
         };
-        let records = vec![rec("t", 0, 0, NOW - 61_000), rec("t", 0, 1, NOW - 60_000), rec("t", 0, 2, -1)];
+        let records = vec![
+            rec("t", 0, 0, NOW - 61_000),
+            rec("t", 0, 1, NOW - 60_000),
+            rec("t", 0, 2, -1),
+        ];
         let mut run = BatchRun::new(records, &policy);
         let a = run.next_attempt(NOW, 0).expect("attempt");
-        assert_eq!(offsets(&run, &a), vec![1, 2], "exactly 60 s is not too old; no timestamp never is");
+        assert_eq!(
+            offsets(&run, &a),
+            vec![1, 2],
+            "exactly 60 s is not too old; no timestamp never is"
+        );
         run.report(a.id, Outcome::Success, NOW).expect("report");
         let res = run.finish();
         assert_eq!(res.routed.len(), 1);
@@ -739,11 +831,17 @@ mod tests {
 
     #[test]
     fn records_age_out_while_retrying() {
-        let policy = RetryPolicy { maximum_record_age: Some(Duration::from_secs(60)), ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            maximum_record_age: Some(Duration::from_secs(60)),
+            ..RetryPolicy::default()
+        };
         let mut run = BatchRun::new(batch(2), &policy);
         let a = run.next_attempt(NOW, 0).expect("attempt");
         run.report(a.id, fail(), NOW).expect("report");
-        assert!(run.next_attempt(NOW + 60_001, 0).is_none(), "all too old now");
+        assert!(
+            run.next_attempt(NOW + 60_001, 0).is_none(),
+            "all too old now"
+        );
         let res = run.finish();
         assert!(res.complete);
         assert_eq!(res.discarded[0].reason, RouteReason::RecordTooOld);
@@ -753,13 +851,25 @@ mod tests {
 
     #[test]
     fn backoff_is_full_jitter_and_capped() {
-        let p = RetryPolicy { backoff_base: Duration::from_millis(100), backoff_cap: Duration::from_secs(1), ..RetryPolicy::default() };
+        let p = RetryPolicy {
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
         assert_eq!(p.backoff(0, u64::MAX), Duration::ZERO);
         assert_eq!(p.backoff(1, 0), Duration::ZERO);
         assert_eq!(p.backoff(1, 100_000_000), Duration::from_millis(100));
-        assert_eq!(p.backoff(1, 100_000_001), Duration::ZERO, "wraps within 0..=ceiling");
+        assert_eq!(
+            p.backoff(1, 100_000_001),
+            Duration::ZERO,
+            "wraps within 0..=ceiling"
+        );
         assert_eq!(p.backoff(3, 400_000_000), Duration::from_millis(400));
-        assert_eq!(p.backoff(30, 1_000_000_000), Duration::from_secs(1), "capped");
+        assert_eq!(
+            p.backoff(30, 1_000_000_000),
+            Duration::from_secs(1),
+            "capped"
+        );
         assert!(p.backoff(200, u64::MAX) <= Duration::from_secs(1));
     }
 

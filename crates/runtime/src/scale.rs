@@ -121,10 +121,18 @@ mod tests {
         let t0 = Instant::now();
         let mut s = Scaler::new(3, MIN);
         assert_eq!(s.observe(1_000, 10, t0), 1);
-        assert_eq!(s.observe(5_000, 10, t0 + Duration::from_secs(30)), 1, "not yet an interval");
+        assert_eq!(
+            s.observe(5_000, 10, t0 + Duration::from_secs(30)),
+            1,
+            "not yet an interval"
+        );
         assert_eq!(s.observe(5_000, 10, t0 + MIN), 2);
         assert_eq!(s.observe(6_000, 10, t0 + MIN * 2), 3);
-        assert_eq!(s.observe(9_000, 10, t0 + MIN * 3), 3, "capped at the maximum");
+        assert_eq!(
+            s.observe(9_000, 10, t0 + MIN * 3),
+            3,
+            "capped at the maximum"
+        );
     }
 
     #[test]
@@ -134,7 +142,11 @@ mod tests {
         s.observe(10_000, 8, t0);
         assert_eq!(s.observe(10_000, 8, t0 + MIN), 2);
         assert_eq!(s.observe(8_000, 8, t0 + MIN * 2), 2, "being worked off");
-        assert_eq!(s.observe(50, 8, t0 + MIN * 3), 2, "below threshold, not idle");
+        assert_eq!(
+            s.observe(50, 8, t0 + MIN * 3),
+            2,
+            "below threshold, not idle"
+        );
     }
 
     #[test]
@@ -144,7 +156,11 @@ mod tests {
         s.observe(1_000, 2, t0);
         assert_eq!(s.observe(2_000, 2, t0 + MIN), 2);
         assert_eq!(s.observe(3_000, 2, t0 + MIN * 2), 2);
-        assert_eq!(s.observe(3_000, 1, t0 + MIN * 2 + Duration::from_secs(1)), 1, "shrinks at once");
+        assert_eq!(
+            s.observe(3_000, 1, t0 + MIN * 2 + Duration::from_secs(1)),
+            1,
+            "shrinks at once"
+        );
         assert_eq!(s.observe(3_000, 0, t0 + MIN * 4), 1, "never below one");
     }
 
@@ -166,7 +182,9 @@ mod tests {
     #[test]
     fn lag_between_idle_and_threshold_resets_the_idle_clock() {
         let t0 = Instant::now();
-        let mut s = Scaler::new(4, MIN).with_lag_threshold(10).with_scale_in_after(MIN);
+        let mut s = Scaler::new(4, MIN)
+            .with_lag_threshold(10)
+            .with_scale_in_after(MIN);
         s.observe(100, 4, t0);
         assert_eq!(s.observe(100, 4, t0 + MIN), 2);
         assert_eq!(s.observe(0, 4, t0 + MIN * 2), 2);

@@ -17,11 +17,19 @@ const ARN: &str =
     "arn:aws:kafka:us-east-1:123456789012:cluster/demo/abcd1234-abcd-cafe-abab-9876543210ab-4";
 
 fn servers() -> Vec<String> {
-    vec!["b-1.demo.kafka.us-east-1.amazonaws.com:9098".into(), "b-2.demo.kafka.us-east-1.amazonaws.com:9098".into()]
+    vec![
+        "b-1.demo.kafka.us-east-1.amazonaws.com:9098".into(),
+        "b-2.demo.kafka.us-east-1.amazonaws.com:9098".into(),
+    ]
 }
 
 fn msk() -> EventEncoder {
-    EventEncoder::new(EventSource::Msk { event_source_arn: ARN.into() }, &servers())
+    EventEncoder::new(
+        EventSource::Msk {
+            event_source_arn: ARN.into(),
+        },
+        &servers(),
+    )
 }
 
 fn self_managed() -> EventEncoder {
@@ -37,7 +45,10 @@ fn rec(topic: &str, partition: i32, offset: i64) -> Record {
         timestamp_type: TimestampType::CreateTime,
         key: Some(format!("key-{offset}").into_bytes()),
         value: Some(format!("{{\"n\":{offset}}}").into_bytes()),
-        headers: vec![Header { key: "trace".into(), value: Some(b"abc".to_vec()) }],
+        headers: vec![Header {
+            key: "trace".into(),
+            value: Some(b"abc".to_vec()),
+        }],
     }
 }
 
@@ -52,20 +63,44 @@ fn cases() -> Vec<(&'static str, EventEncoder, Vec<Record>)> {
     binary.key = Some(vec![0x80, 0x81]);
     let mut high_headers = rec("orders", 0, 4);
     high_headers.headers = vec![
-        Header { key: "ë".into(), value: Some("ë".as_bytes().to_vec()) },
-        Header { key: "bytes".into(), value: Some(vec![0x80, 0xff, 0x7f, 0x00, 0x01]) },
-        Header { key: "empty".into(), value: Some(vec![]) },
+        Header {
+            key: "ë".into(),
+            value: Some("ë".as_bytes().to_vec()),
+        },
+        Header {
+            key: "bytes".into(),
+            value: Some(vec![0x80, 0xff, 0x7f, 0x00, 0x01]),
+        },
+        Header {
+            key: "empty".into(),
+            value: Some(vec![]),
+        },
     ];
     let mut dup_headers = rec("orders", 0, 5);
     dup_headers.headers = vec![
-        Header { key: "x".into(), value: Some(b"1".to_vec()) },
-        Header { key: "x".into(), value: Some(b"2".to_vec()) },
-        Header { key: "x".into(), value: Some(b"1".to_vec()) },
+        Header {
+            key: "x".into(),
+            value: Some(b"1".to_vec()),
+        },
+        Header {
+            key: "x".into(),
+            value: Some(b"2".to_vec()),
+        },
+        Header {
+            key: "x".into(),
+            value: Some(b"1".to_vec()),
+        },
     ];
     let mut null_header = rec("orders", 0, 6);
     null_header.headers = vec![
-        Header { key: "traceparent".into(), value: Some(b"00-ab".to_vec()) },
-        Header { key: "tracestate".into(), value: None },
+        Header {
+            key: "traceparent".into(),
+            value: Some(b"00-ab".to_vec()),
+        },
+        Header {
+            key: "tracestate".into(),
+            value: None,
+        },
     ];
     let mut log_append = rec("orders", 0, 7);
     log_append.timestamp_type = TimestampType::LogAppendTime;
@@ -100,7 +135,11 @@ fn cases() -> Vec<(&'static str, EventEncoder, Vec<Record>)> {
         ("msk_everything", msk(), all.clone()),
         ("self_managed_multi", self_managed(), multi),
         ("self_managed_everything", self_managed(), all),
-        ("self_managed_unicode_binary", self_managed(), vec![unicode, binary, null_key]),
+        (
+            "self_managed_unicode_binary",
+            self_managed(),
+            vec![unicode, null_key, binary],
+        ),
     ]
 }
 
@@ -113,15 +152,31 @@ fn parses_as_json_with_lambdas_key_order() {
     for (name, enc, records) in cases() {
         let out = enc.encode(&records);
         assert_eq!(out.len(), enc.event_len(&records), "{name}");
-        let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let v: serde_json::Value =
+            serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{name}: {e}"));
         let text = String::from_utf8(out).expect("utf-8");
         let order = ["\"eventSource\"", "\"bootstrapServers\"", "\"records\""];
         let pos: Vec<usize> = order.iter().map(|k| text.find(k).expect(k)).collect();
-        assert!(pos.windows(2).all(|w| w[0] < w[1]), "{name}: envelope key order");
+        assert!(
+            pos.windows(2).all(|w| w[0] < w[1]),
+            "{name}: envelope key order"
+        );
         let first = text.find("{\"topic\":").expect("a record");
-        let keys = ["\"topic\"", "\"partition\"", "\"offset\"", "\"timestamp\"", "\"timestampType\""];
-        let rpos: Vec<usize> = keys.iter().map(|k| first + text[first..].find(k).expect(k)).collect();
-        assert!(rpos.windows(2).all(|w| w[0] < w[1]), "{name}: record key order");
+        let keys = [
+            "\"topic\"",
+            "\"partition\"",
+            "\"offset\"",
+            "\"timestamp\"",
+            "\"timestampType\"",
+        ];
+        let rpos: Vec<usize> = keys
+            .iter()
+            .map(|k| first + text[first..].find(k).expect(k))
+            .collect();
+        assert!(
+            rpos.windows(2).all(|w| w[0] < w[1]),
+            "{name}: record key order"
+        );
         match v["eventSource"].as_str() {
             Some("aws:kafka") => assert_eq!(v["eventSourceArn"], ARN),
             Some("SelfManagedKafka") => assert!(v.get("eventSourceArn").is_none(), "{name}"),
@@ -135,21 +190,43 @@ fn deserializes_into_aws_lambda_events_with_equal_fields() {
     for (name, enc, records) in cases() {
         let out = enc.encode(&records);
         let ev: KafkaEvent = serde_json::from_slice(&out).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(ev.bootstrap_servers.as_deref(), Some(servers().join(",").as_str()), "{name}");
+        assert_eq!(
+            ev.bootstrap_servers.as_deref(),
+            Some(servers().join(",").as_str()),
+            "{name}"
+        );
         let total: usize = ev.records.values().map(Vec::len).sum();
         assert_eq!(total, records.len(), "{name}");
         for r in &records {
             let list = &ev.records[&r.topic_partition().event_key()];
-            let got = list.iter().find(|k| k.offset == r.offset).expect("record present");
+            let got = list
+                .iter()
+                .find(|k| k.offset == r.offset)
+                .expect("record present");
             assert_eq!(got.topic.as_deref(), Some(&*r.topic), "{name}");
             assert_eq!(got.partition, i64::from(r.partition));
             // aws_lambda_events turns milliseconds into seconds through an f64 and truncates
             // (encodings/time.rs), so it can be 1 ms low; the exact number is checked below.
             let ms = got.timestamp.0.timestamp_millis();
-            assert!(ms == r.timestamp || ms == r.timestamp - 1, "{name}: {ms} vs {}", r.timestamp);
-            assert_eq!(got.timestamp_type.as_deref(), Some(r.timestamp_type.as_str()));
-            assert_eq!(got.key, r.key.as_ref().map(|k| STANDARD.encode(k)), "{name}");
-            assert_eq!(got.value, r.value.as_ref().map(|v| STANDARD.encode(v)), "{name}");
+            assert!(
+                ms == r.timestamp || ms == r.timestamp - 1,
+                "{name}: {ms} vs {}",
+                r.timestamp
+            );
+            assert_eq!(
+                got.timestamp_type.as_deref(),
+                Some(r.timestamp_type.as_str())
+            );
+            assert_eq!(
+                got.key,
+                r.key.as_ref().map(|k| STANDARD.encode(k)),
+                "{name}"
+            );
+            assert_eq!(
+                got.value,
+                r.value.as_ref().map(|v| STANDARD.encode(v)),
+                "{name}"
+            );
             let want: Vec<HashMap<String, Vec<i8>>> = r
                 .headers
                 .iter()
@@ -162,8 +239,13 @@ fn deserializes_into_aws_lambda_events_with_equal_fields() {
         }
         let raw: serde_json::Value = serde_json::from_slice(&out).expect("json");
         for r in &records {
-            let list = raw["records"][r.topic_partition().event_key().as_str()].as_array().expect("partition");
-            let got = list.iter().find(|k| k["offset"] == r.offset).expect("record present");
+            let list = raw["records"][r.topic_partition().event_key().as_str()]
+                .as_array()
+                .expect("partition");
+            let got = list
+                .iter()
+                .find(|k| k["offset"] == r.offset)
+                .expect("record present");
             assert_eq!(got["timestamp"].as_i64(), Some(r.timestamp), "{name}");
         }
         // Each partition keeps its order.
@@ -175,10 +257,12 @@ fn deserializes_into_aws_lambda_events_with_equal_fields() {
 
 /// The oracle venv's python: `MSKGATE_PYTHON`, else `~/.cache/mskgate/venv/bin/python`.
 fn oracle_python() -> PathBuf {
-    let python = std::env::var_os("MSKGATE_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-        PathBuf::from(home).join(".cache/mskgate/venv/bin/python")
-    });
+    let python = std::env::var_os("MSKGATE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
+            PathBuf::from(home).join(".cache/mskgate/venv/bin/python")
+        });
     assert!(
         python.exists(),
         "the Powertools oracle needs a Python with aws-lambda-powertools[parser]: {} does not \
@@ -197,8 +281,16 @@ fn powertools_validates_and_decodes_every_case() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = cases();
     for (name, enc, records) in &cases {
-        std::fs::write(dir.path().join(format!("{name}.event.json")), enc.encode(records)).expect("write");
-        let source = if name.starts_with("msk") { "msk" } else { "self-managed" };
+        std::fs::write(
+            dir.path().join(format!("{name}.event.json")),
+            enc.encode(records),
+        )
+        .expect("write");
+        let source = if name.starts_with("msk") {
+            "msk"
+        } else {
+            "self-managed"
+        };
         let expect = serde_json::json!({
             "source": source,
             "records": records.iter().map(|r| serde_json::json!({
@@ -213,10 +305,15 @@ fn powertools_validates_and_decodes_every_case() {
                 "headers": r.headers.iter().map(|h| serde_json::json!([h.key, h.value.as_deref().map(hex)])).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         });
-        std::fs::write(dir.path().join(format!("{name}.expect.json")), expect.to_string()).expect("write");
+        std::fs::write(
+            dir.path().join(format!("{name}.expect.json")),
+            expect.to_string(),
+        )
+        .expect("write");
     }
     let python = oracle_python();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/powertools_kafka.py");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/powertools_kafka.py");
     let out = Command::new(&python)
         .arg(&script)
         .arg(dir.path())
@@ -231,8 +328,10 @@ fn powertools_validates_and_decodes_every_case() {
         python.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let lines: Vec<serde_json::Value> =
-        stdout.lines().map(|l| serde_json::from_str(l).expect("json line")).collect();
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
     let (versions, results) = lines.split_last().expect("versions line");
     assert_eq!(results.len(), cases.len(), "one result per case:\n{stdout}");
     assert!(results.iter().all(|r| r["ok"] == true), "{stdout}");
