@@ -1,0 +1,38 @@
+//! Any bytes as a handler's partial batch response: parsing never panics, a parsed response
+//! re-encodes to an equal one, the lowest-failed lookup against a fixed invocation never panics,
+//! and no error message quotes the body.
+#![no_main]
+
+use std::sync::Arc;
+
+use libfuzzer_sys::fuzz_target;
+use mskgate_runtime::response::{encode, parse};
+use mskgate_runtime::{Record, TimestampType};
+
+fuzz_target!(|data: &[u8]| {
+    let records: Vec<Record> = (0..4)
+        .map(|o| Record {
+            topic: Arc::from(if o % 2 == 0 { "my-topic" } else { "t" }),
+            partition: o % 3,
+            offset: i64::from(o),
+            timestamp: 0,
+            timestamp_type: TimestampType::CreateTime,
+            key: None,
+            value: None,
+            headers: vec![],
+        })
+        .collect();
+    match parse(data) {
+        Ok(r) => {
+            assert_eq!(
+                parse(&encode(&r.failures)).expect("re-encoded response parses"),
+                r
+            );
+            let _ = r.lowest_failed(&records);
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.len() < 200, "bounded message");
+        }
+    }
+});
