@@ -7,6 +7,7 @@
 //! - [`inspect()`]: one verdict per secret — usable by mskgate, acceptable to Lambda, and why not;
 //! - [`iam`]: AWS credentials and the MSK IAM OAUTHBEARER token: signed, and read back;
 //! - [`scram`]: a SCRAM-SHA-512/256 client (RFC 5802) as a pure state machine;
+//! - [`msk`]: MSK's client listeners and their ports (one table for the validator and `probe`);
 //! - [`tls`]: a rustls `ClientConfig` and librdkafka's PEM strings from a usable secret;
 //! - `load` (feature `load`, off by default): credentials from AWS's default chain and
 //!   assume-role, secrets from Secrets Manager, files and the environment.
@@ -33,6 +34,7 @@ pub mod iam;
 mod inspect;
 #[cfg(feature = "load")]
 pub mod load;
+pub mod msk;
 mod pem_text;
 pub mod pkcs8;
 pub mod scram;

@@ -20,6 +20,8 @@ use tokio::net::TcpStream;
 
 pub use sasl::{SaslCredentials, SaslSession};
 
+use mskgate_auth::msk::{Listener, Network};
+
 use crate::state::ProcessingState;
 use wire::{Connection, WireError};
 
@@ -44,14 +46,19 @@ pub enum AuthMode {
 }
 
 impl AuthMode {
+    /// The MSK listener of this mode (`mskgate_auth::msk`, the one port table).
+    pub fn msk_listener(self) -> Listener {
+        match self {
+            Self::None => Listener::Plaintext,
+            Self::Tls | Self::Mtls => Listener::Tls,
+            Self::Scram512 | Self::Scram256 => Listener::SaslScram,
+            Self::Iam => Listener::SaslIam,
+        }
+    }
+
     /// The MSK ports this mode is served on (private, public).
     pub fn msk_ports(self) -> &'static [u16] {
-        match self {
-            Self::None => &[9092],
-            Self::Tls | Self::Mtls => &[9094, 9194],
-            Self::Scram512 | Self::Scram256 => &[9096, 9196],
-            Self::Iam => &[9098, 9198],
-        }
+        self.msk_listener().ipv4_ports()
     }
 
     /// How MSK's documentation names the listener of this mode.
@@ -66,13 +73,9 @@ impl AuthMode {
     }
 
     fn port_meaning(port: u16) -> Option<&'static str> {
-        match port {
-            9092 => Some("plaintext"),
-            9094 | 9194 => Some("TLS / mTLS"),
-            9096 | 9196 => Some("SASL/SCRAM"),
-            9098 | 9198 => Some("IAM"),
-            _ => None,
-        }
+        mskgate_auth::msk::listener_of(port)
+            .filter(|(_, network)| *network != Network::Ipv6)
+            .map(|(listener, _)| listener.name())
     }
 }
 
