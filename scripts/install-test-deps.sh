@@ -131,6 +131,9 @@ venv() {
     "$VENV/bin/python" -m pip install --quiet "$POWERTOOLS" || die "venv: pip install $POWERTOOLS failed"
     venv_ok || die "venv: after installing, $VENV lacks $MSK_SIGNER, moto or $POWERTOOLS, or bundles a librdkafka older than $CONFLUENT_MIN"
   fi
+  # cfn-lint (PyPI): what the validator benchmark (crates/validator/benches/validate.rs) compares with.
+  "$VENV/bin/python" -c 'import cfnlint' 2>/dev/null || "$VENV/bin/python" -m pip install --quiet cfn-lint \
+    || die "venv: pip install cfn-lint failed"
   say "venv: $VENV/bin/python, confluent-kafka $("$VENV/bin/python" -c \
     'import confluent_kafka as c; print(c.version(), "(librdkafka", c.libversion()[0] + ")")')"
   say "venv: $("$VENV/bin/python" -c \

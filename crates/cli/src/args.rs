@@ -95,6 +95,7 @@ Examples:
   terraform show -json plan.out > plan.json && mskgate validate plan.json --format json
   mskgate validate template.yaml --parameter Topic=orders \\
     --secret AmazonMSK_orders=secret.json --warn ESM009 --allow infinite-retries
+  mskgate validate template.yaml --config mskgate.toml   # [severity] ESM016 = \"deny\"
 
 Inputs are recognised by content; directories are searched for .json, .yaml, .yml, .template,
 .tf and .tfplan files, and unrelated files are skipped. `mskgate rules` lists the rule codes.
@@ -283,9 +284,13 @@ pub(crate) struct ValidateArgs {
     #[arg(long, value_name = "KEY=VALUE")]
     pub(crate) parameter: Vec<String>,
     /// The consumer the artifacts are for; decides rules that differ (a PBES2 key is an error for
-    /// lambda, fine for runtime).
-    #[arg(long, value_enum, default_value_t = TargetArg::Lambda)]
-    pub(crate) target: TargetArg,
+    /// lambda, fine for runtime). Default: the config file's `target`, else lambda.
+    #[arg(long, value_enum)]
+    pub(crate) target: Option<TargetArg>,
+    /// A configuration file (TOML or JSON): `target = "lambda"|"runtime"` and a `[severity]`
+    /// table of CODE-or-name = "allow"|"warn"|"deny". --target/--deny/--warn/--allow win over it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
     /// Report this rule (code or name) as an error. Repeatable.
     #[arg(long, value_name = "CODE")]
     pub(crate) deny: Vec<String>,

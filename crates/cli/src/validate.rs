@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
+use mskgate_validator::config::Config;
 use mskgate_validator::diag::{Level, render};
 use mskgate_validator::input::discover;
 use mskgate_validator::{Options, Target, split_assignment, validate};
@@ -21,10 +22,17 @@ pub(crate) fn run(args: &ValidateArgs, global: &Global) -> Result<u8> {
         None => OffsetDateTime::now_utc(),
     };
     let mut opts = Options::at(now);
-    opts.target = match args.target {
-        TargetArg::Lambda => Target::Lambda,
-        TargetArg::Runtime => Target::Runtime,
-    };
+    if let Some(path) = &args.config {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --config {}", path.display()))?;
+        Config::parse(&path.display().to_string(), &text)?.apply(&mut opts)?;
+    }
+    if let Some(t) = args.target {
+        opts.target = match t {
+            TargetArg::Lambda => Target::Lambda,
+            TargetArg::Runtime => Target::Runtime,
+        };
+    }
     for p in &args.parameter {
         opts.parameter(p).context("--parameter")?;
     }
@@ -35,9 +43,8 @@ pub(crate) fn run(args: &ValidateArgs, global: &Global) -> Result<u8> {
         opts.secrets.push((id.to_owned(), text));
     }
     for p in &args.policy {
-        std::fs::metadata(p).with_context(|| format!("cannot read --policy {}", p.display()))?;
+        opts.policies.push(crate::policy::read_policy(p)?);
     }
-    opts.policies = args.policy.len();
     for (codes, level) in [
         (&args.allow, Level::Allow),
         (&args.warn, Level::Warn),

@@ -19,6 +19,14 @@ pub enum Error {
     /// A severity override names no rule.
     #[error("unknown rule `{0}`; `mskgate rules` lists the codes and names")]
     UnknownRule(String),
+    /// A `--config` file that cannot be read as the validator's configuration.
+    #[error("{path}: {message}")]
+    Config {
+        /// The file as given.
+        path: String,
+        /// What is wrong (positions, key names; the file has no secrets).
+        message: String,
+    },
     /// A `KEY=VALUE` argument without `=` or with an empty key.
     #[error("`{arg}` is not of the form {what}")]
     BadAssignment {

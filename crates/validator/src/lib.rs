@@ -28,8 +28,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod diag;
 mod error;
+pub mod infra;
 pub mod input;
 pub mod model;
 mod rules;
@@ -111,6 +113,8 @@ pub struct Report {
     pub files: Vec<SourceFile>,
     /// The Kafka event source mappings found.
     pub mappings: Vec<Mapping>,
+    /// MSK clusters and network resources found (judged also when no mapping uses them).
+    pub infra: infra::Infra,
     /// The findings, by file, line, column and code.
     pub diagnostics: Vec<Diagnostic>,
     /// Totals.
@@ -128,6 +132,7 @@ impl Report {
 pub fn validate(mut files: Vec<SourceFile>, opts: &Options) -> Report {
     let mut diagnostics = Vec::new();
     let mut mappings = Vec::new();
+    let mut infra = infra::Infra::default();
     let mut recognised = 0;
     for (i, f) in files.iter_mut().enumerate() {
         let read = input::read(f, i, opts);
@@ -136,9 +141,11 @@ pub fn validate(mut files: Vec<SourceFile>, opts: &Options) -> Report {
         }
         diagnostics.extend(read.diagnostics);
         mappings.extend(read.mappings);
+        infra.extend(read.infra);
     }
     let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
     diagnostics.extend(rules::check(&mappings, opts, &names));
+    diagnostics.extend(rules::check_infra(&mappings, &infra, opts, &names));
     if opts.policies > 0 {
         diagnostics.push(Diagnostic {
             rule: &diag::registry::rules::CANNOT_EVALUATE,
@@ -184,6 +191,7 @@ pub fn validate(mut files: Vec<SourceFile>, opts: &Options) -> Report {
     Report {
         files,
         mappings,
+        infra,
         diagnostics: kept,
         summary,
     }

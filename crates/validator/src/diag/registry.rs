@@ -209,6 +209,63 @@ validator_rules! {
     LISTENER_NOT_EXPOSED = ("PRT006", "listener-not-exposed", Error,
         "the cluster's in-transit encryption opens the listener the mapping needs: SASL/SCRAM, IAM and mTLS listen over TLS only",
         "set EncryptionInfo.EncryptionInTransit.ClientBroker to TLS (or TLS_PLAINTEXT)");
+    POLLER_GROUP_CAPACITY = ("ESM018", "poller-group-capacity", Error,
+        "a poller group (ProvisionedPollerConfig.PollerGroupName) holds at most 100 mappings whose MaximumPollers add up to at most 2000",
+        "spread the mappings over more poller groups, or lower their MaximumPollers");
+    SCHEMA_REGISTRY_CONFIG = ("ESM020", "schema-registry-config", Error,
+        "SchemaRegistryConfig has a Glue registry ARN or https URL, EventRecordFormat JSON or SOURCE, SchemaValidationConfigs of KEY/VALUE, and access configs of BASIC_AUTH, CLIENT_CERTIFICATE_TLS_AUTH or SERVER_ROOT_CA_CERTIFICATE with secret ARNs",
+        "give SchemaRegistryURI, EventRecordFormat and SchemaValidationConfigs in the documented shape");
+    PUBLIC_ENDPOINT_WITHOUT_PUBLIC_ACCESS = ("PRT005", "public-endpoint-without-public-access", Error,
+        "a public MSK endpoint (91xx port, b-N-public host) is used only when the cluster has public access (SERVICE_PROVIDED_EIPS)",
+        "use the private bootstrap string (9094/9096/9098), or turn on public access on the cluster");
+    PUBLIC_ACCESS_ON_CREATE = ("MSK001", "public-access-on-create", Error,
+        "a cluster is created with PublicAccess DISABLED; public access can only be turned on afterwards",
+        "create the cluster with PublicAccess.Type DISABLED, then update it to SERVICE_PROVIDED_EIPS");
+    PUBLIC_ACCESS_PRECONDITIONS = ("MSK002", "public-access-preconditions", Error,
+        "public access needs unauthenticated access off, IAM, SASL/SCRAM or mTLS on, in-cluster encryption, no plaintext, and allow.everyone.if.no.acl.found=false for SCRAM/mTLS",
+        "turn off Unauthenticated and plaintext, keep InCluster true, enable IAM/SCRAM/mTLS and set allow.everyone.if.no.acl.found=false");
+    SASL_ENCRYPTION_PREREQ = ("MSK003", "sasl-encryption-prereq", Error,
+        "SASL (SCRAM or IAM) needs InCluster true and ClientBroker TLS or TLS_PLAINTEXT (TLS_PLAINTEXT only with Unauthenticated on)",
+        "set EncryptionInTransit InCluster true and ClientBroker TLS");
+    TLS_AUTH_PREREQ = ("MSK004", "tls-auth-prereq", Error,
+        "TLS client authentication needs ClientBroker TLS, InCluster true and a CertificateAuthorityArnList",
+        "set ClientBroker TLS and list the ACM Private CA ARNs in Tls.CertificateAuthorityArnList");
+    SCRAM_SECRET_NOT_ASSOCIATED = ("MSK005", "scram-secret-not-associated", Warning,
+        "a mapping's SCRAM secret is associated with its cluster (AWS::MSK::BatchScramSecret / aws_msk_scram_secret_association)",
+        "add the secret to the cluster's BatchScramSecret (aws_msk_scram_secret_association) SecretArnList");
+    SCRAM_ASSOCIATION_LIMITS = ("MSK006", "scram-association-limits", Warning,
+        "one SCRAM secret association names at most 10 secrets (BatchAssociateScramSecret)",
+        "split the secrets over several associations of at most 10");
+    ACL_DEFAULT_ALLOW = ("MSK007", "acl-default-allow", Info,
+        "with SASL/SCRAM or mTLS, allow.everyone.if.no.acl.found decides whether clients without ACLs get access (true by default) or need ACLs (false)",
+        "set allow.everyone.if.no.acl.found=false and grant the consumer's user Read on the topic and group and Describe on the cluster");
+    MULTI_VPC_AUTH = ("MSK008", "multi-vpc-auth", Error,
+        "multi-VPC connectivity needs unauthenticated access off, allow.everyone.if.no.acl.found=false for SCRAM, and a broker type other than kafka.t3.small",
+        "turn off Unauthenticated, set allow.everyone.if.no.acl.found=false and use kafka.m5.large or larger");
+    GENERATED_SECRET_KEYS = ("SEC009", "generated-secret-keys", Error,
+        "a generated SCRAM/BASIC secret yields {\"username\", \"password\"}: SecretStringTemplate is a JSON object with username and GenerateStringKey is password",
+        "use SecretStringTemplate '{\"username\": \"…\"}' with GenerateStringKey password");
+    SG_INBOUND_BROKER_PORT = ("NET001", "sg-inbound-broker-port", Error,
+        "a cluster security group lets the mapping's broker port in from the cluster's security groups (a self-referencing rule) or its subnets",
+        "add an inbound TCP rule for the broker port (9094 mTLS/TLS, 9096 SCRAM, 9098 IAM) with the cluster's security group as source");
+    SG_OUTBOUND = ("NET002", "sg-outbound", Error,
+        "a cluster security group lets traffic out on 443 (AWS endpoints) or on the broker port to itself",
+        "allow outbound TCP 443, or outbound on the broker port to the cluster's security group");
+    ON_DEMAND_EGRESS_PATH = ("NET003", "on-demand-egress-path", Error,
+        "an on-demand mapping on a cluster in private subnets needs a NAT gateway route or Lambda and STS (and Secrets Manager) interface endpoints",
+        "add a 0.0.0.0/0 route to a NAT gateway, VPC endpoints for lambda, sts (and secretsmanager), or use provisioned mode");
+    PUBLIC_SUBNET_NEEDS_ENDPOINTS = ("NET004", "public-subnet-needs-endpoints", Error,
+        "an on-demand mapping on a cluster in public subnets needs Lambda and STS interface endpoints (a NAT gateway does not help)",
+        "add VPC interface endpoints for lambda and sts (and secretsmanager) in the cluster's VPC, or use provisioned mode");
+    ENDPOINT_SG_443 = ("NET005", "endpoint-sg-443", Error,
+        "the security groups of the interface endpoints let TCP 443 in from the cluster's security groups",
+        "add an inbound TCP 443 rule with the cluster's security group as source to the endpoint's security group");
+    SECRETSMANAGER_ENDPOINT_MISSING = ("NET006", "secretsmanager-endpoint-missing", Error,
+        "a mapping with a secret that reaches AWS through VPC endpoints has a Secrets Manager endpoint too",
+        "add a secretsmanager interface endpoint in the cluster's VPC");
+    DESTINATION_ENDPOINT_MISSING = ("NET007", "destination-endpoint-missing", Warning,
+        "an on-failure destination (SQS, SNS, S3) is reachable from the cluster's VPC: through a NAT gateway or a VPC endpoint of its service",
+        "add a VPC endpoint for the destination's service (sqs, sns or an s3 gateway endpoint) or a NAT gateway route");
     SCRAM_SECRET_NAME_PREFIX = ("SEC004", "scram-secret-name-prefix", Error,
         "an MSK SCRAM secret's name starts with AmazonMSK_",
         "create the secret with a name starting AmazonMSK_ and associate it with the cluster");

@@ -11,6 +11,8 @@ use crate::Options;
 use crate::diag::registry::rules;
 use crate::model::{ClusterInfo, Dialect, Mapping, SecretInfo, Unknown, V, Val};
 
+mod infra;
+
 /// Deepest evaluation (intrinsics inside intrinsics, condition chains).
 const MAX_EVAL_DEPTH: usize = 48;
 
@@ -673,6 +675,15 @@ pub(super) fn read(root: &Node, file: usize, opts: &Options, r: &mut Read) {
             _ => {}
         }
     }
+    let conditional = |res: &Resource<'_>| match res.condition {
+        None => Some(None),
+        Some(c) => match ev.condition_named(c, 0) {
+            Some(true) => Some(None),
+            Some(false) => None,
+            None => Some(Some(c.to_owned())),
+        },
+    };
+    infra::read(&ev, file, &conditional, &mut r.infra);
 }
 
 fn is_kafka(props: &V, t: &Template<'_>) -> bool {

@@ -162,6 +162,8 @@ pub(crate) struct Read {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Whether the file is a deploy artifact (counted in the summary).
     pub(crate) recognised: bool,
+    /// Clusters and network resources (MSK and NET rules).
+    pub(crate) infra: crate::infra::Infra,
 }
 
 impl Read {

@@ -7,6 +7,8 @@ use super::esm::plain;
 use super::tree::{Node, Span};
 use crate::model::{ClusterInfo, Dialect, Mapping, SecretInfo, Unknown, V, Val};
 
+mod infra;
+
 /// One resource change.
 struct Change<'a> {
     index: usize,
@@ -164,6 +166,11 @@ fn to_api(tf: &V) -> V {
                 "ConsumerGroupId",
                 b.get("consumer_group_id").cloned(),
             );
+            put(
+                &mut inner,
+                "SchemaRegistryConfig",
+                block(b.get("schema_registry_config")).map(schema_registry),
+            );
             if let Some(v) = map(inner, b.span).or_else(|| {
                 b.is_map().then(|| V {
                     val: Val::Map(Vec::new()),
@@ -238,6 +245,23 @@ fn to_api(tf: &V) -> V {
             out.push(("SourceAccessConfigurations".into(), v));
         }
     }
+    if let Some(pp) = block(tf.get("provisioned_poller_config")) {
+        let mut p = Vec::new();
+        put(&mut p, "MinimumPollers", pp.get("minimum_pollers").cloned());
+        put(&mut p, "MaximumPollers", pp.get("maximum_pollers").cloned());
+        put(
+            &mut p,
+            "PollerGroupName",
+            pp.get("poller_group_name").cloned(),
+        );
+        out.push((
+            "ProvisionedPollerConfig".into(),
+            V {
+                val: Val::Map(p),
+                span: pp.span,
+            },
+        ));
+    }
     if let Some(dc) = block(tf.get("destination_config")) {
         let mut d = Vec::new();
         if let Some(of) = block(dc.get("on_failure")) {
@@ -255,6 +279,58 @@ fn to_api(tf: &V) -> V {
     V {
         val: Val::Map(out),
         span: tf.span,
+    }
+}
+
+/// `schema_registry_config` in the API's names.
+fn schema_registry(b: &V) -> V {
+    let mut s = Vec::new();
+    put(
+        &mut s,
+        "SchemaRegistryURI",
+        b.get("schema_registry_uri").cloned(),
+    );
+    put(
+        &mut s,
+        "EventRecordFormat",
+        b.get("event_record_format").cloned(),
+    );
+    let list = |key: &str, fields: &[(&str, &str)]| {
+        b.get(key).map(|l| match &l.val {
+            Val::List(items) => V {
+                val: Val::List(
+                    items
+                        .iter()
+                        .map(|i| {
+                            let mut e = Vec::new();
+                            for (from, to) in fields {
+                                put(&mut e, to, i.get(from).cloned());
+                            }
+                            V {
+                                val: Val::Map(e),
+                                span: i.span,
+                            }
+                        })
+                        .collect(),
+                ),
+                span: l.span,
+            },
+            _ => l.clone(),
+        })
+    };
+    put(
+        &mut s,
+        "AccessConfigs",
+        list("access_config", &[("type", "Type"), ("uri", "URI")]),
+    );
+    put(
+        &mut s,
+        "SchemaValidationConfigs",
+        list("schema_validation_config", &[("attribute", "Attribute")]),
+    );
+    V {
+        val: Val::Map(s),
+        span: b.span,
     }
 }
 
@@ -448,6 +524,7 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
             cluster,
         });
     }
+    infra::read(root, &all, file, &mut r.infra);
 }
 
 /// `client_authentication` of an `aws_msk_cluster` in CloudFormation's shape.

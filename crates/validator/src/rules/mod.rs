@@ -4,6 +4,9 @@
 
 mod auth;
 mod esm;
+mod esm_more;
+mod msk;
+mod net;
 mod port;
 mod secret;
 
@@ -133,6 +136,24 @@ pub(crate) fn check(mappings: &[Mapping], opts: &Options, files: &[String]) -> V
     }
     esm::check_all(mappings, &mut cx);
     cx.finish(mappings)
+}
+
+/// The checks that need the resources around the mappings (MSK, NET, PRT005, MSK005, SEC009),
+/// and those across mappings or of other blocks (ESM018, ESM020, SEC006 for self-managed Kafka).
+pub(crate) fn check_infra(
+    mappings: &[Mapping],
+    infra: &crate::infra::Infra,
+    opts: &Options,
+    files: &[String],
+) -> Vec<Diagnostic> {
+    let mut cx = Cx::new(opts, files);
+    let mut res = msk::ResourceUnknowns::default();
+    msk::check(mappings, infra, &mut cx, &mut res);
+    net::check(mappings, infra, &mut cx);
+    esm_more::check(mappings, infra, &mut cx);
+    let mut out = cx.finish(mappings);
+    out.extend(res.finish());
+    out
 }
 
 /// Authentication types that carry credentials (at most one per mapping).

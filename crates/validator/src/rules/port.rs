@@ -2,6 +2,8 @@
 
 use std::collections::BTreeSet;
 
+use mskgate_auth::msk::{Listener, SERVERLESS_PORT, ZOOKEEPER_PORTS, listener_of};
+
 use super::{Cx, access_types};
 use crate::diag::registry::rules;
 use crate::model::{Known, Mapping, known_list};
@@ -18,34 +20,35 @@ fn is_serverless_host(host: &str) -> bool {
     host.to_ascii_lowercase().contains(".kafka-serverless.")
 }
 
-/// MSK ports (private, public, IPv6) that serve what the mapping authenticates with.
-fn expected_ports(types: &[&str]) -> (&'static [u32], &'static str) {
+/// MSK ports (private, public, IPv6) that serve what the mapping authenticates with, from the
+/// one port table (`mskgate_auth::msk`).
+fn expected_ports(types: &[&str]) -> (Vec<u16>, &'static str) {
     if types.contains(&"CLIENT_CERTIFICATE_TLS_AUTH") {
-        (&[9094, 9194, 20094], "mTLS")
+        (Listener::Tls.ports().to_vec(), "mTLS")
     } else if types.contains(&"SASL_SCRAM_512_AUTH") {
-        (&[9096, 9196, 20096], "SASL/SCRAM")
+        (Listener::SaslScram.ports().to_vec(), "SASL/SCRAM")
     } else if types.contains(&"SASL_SCRAM_256_AUTH") {
-        (&[], "SASL/SCRAM-SHA-256, which MSK does not offer,")
+        (Vec::new(), "SASL/SCRAM-SHA-256, which MSK does not offer,")
     } else if types.contains(&"BASIC_AUTH") {
-        (&[], "SASL/PLAIN, which MSK does not offer,")
+        (Vec::new(), "SASL/PLAIN, which MSK does not offer,")
     } else if types.contains(&"IAM_AUTH") {
-        (&[9098, 9198, 20098], "IAM")
+        (Listener::SaslIam.ports().to_vec(), "IAM")
     } else {
-        (
-            &[9092, 9094, 9194, 20092, 20094],
-            "no credentials (plaintext or TLS)",
-        )
+        let mut p = Listener::Plaintext.ports().to_vec();
+        p.extend_from_slice(Listener::Tls.ports());
+        p.sort_unstable();
+        (p, "no credentials (plaintext or TLS)")
     }
 }
 
 fn listener(port: u32) -> &'static str {
-    match port {
-        9092 | 20092 => "the plaintext listener",
-        9094 | 9194 | 20094 => "the TLS/mTLS listener",
-        9096 | 9196 | 20096 => "the SASL/SCRAM listener",
-        9098 | 9198 | 20098 => "the IAM listener",
-        2181 | 2182 => "ZooKeeper",
-        _ => "no MSK listener",
+    match u16::try_from(port).ok().and_then(listener_of) {
+        Some((Listener::Plaintext, _)) => "the plaintext listener",
+        Some((Listener::Tls, _)) => "the TLS/mTLS listener",
+        Some((Listener::SaslScram, _)) => "the SASL/SCRAM listener",
+        Some((Listener::SaslIam, _)) => "the IAM listener",
+        None if u16::try_from(port).is_ok_and(|p| ZOOKEEPER_PORTS.contains(&p)) => "ZooKeeper",
+        None => "no MSK listener",
     }
 }
 
@@ -101,7 +104,7 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
             && host
                 .strip_prefix("z-")
                 .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
-        if port == 2181 || port == 2182 || zk_host {
+        if u16::try_from(port).is_ok_and(|p| ZOOKEEPER_PORTS.contains(&p)) || zk_host {
             cx.report(
                 m,
                 &rules::ZOOKEEPER_OR_CONTROLLER_ENDPOINT,
@@ -111,7 +114,7 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
             continue;
         }
         if msk && is_serverless_host(host) {
-            if port != 9098 {
+            if port != u32::from(SERVERLESS_PORT) {
                 cx.report(
                     m,
                     &rules::SERVERLESS_PORT,
@@ -121,7 +124,7 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
             }
             continue;
         }
-        if msk && !expected.contains(&port) {
+        if msk && !u16::try_from(port).is_ok_and(|p| expected.contains(&p)) {
             cx.report(
                 m,
                 &rules::BOOTSTRAP_PORT_AUTH_MISMATCH,
@@ -132,7 +135,10 @@ pub(super) fn check(m: &Mapping, cx: &mut Cx<'_>) {
                     if expected.is_empty() {
                         String::new()
                     } else {
-                        format!(" (served on {})", join_ports(expected))
+                        format!(
+                            " (served on {})",
+                            join_ports(&expected.iter().map(|p| u32::from(*p)).collect::<Vec<_>>())
+                        )
                     }
                 ),
             );
