@@ -5,3 +5,4 @@ mod config;
 mod destination;
 mod invoke;
 mod moto;
+mod kafka_destination;
