@@ -1,3 +1,4 @@
 //! End-to-end tests against real brokers on loopback (see `docs/test-harness.md`).
 
 mod broker;
+mod runtime;

@@ -256,8 +256,10 @@ impl ClientContext for RuntimeContext {
         let Some(credentials) = iam.credentials() else {
             return Err("no AWS credentials loaded yet for the MSK IAM token".into());
         };
-        let request = TokenRequest::new(iam.region(), OffsetDateTime::now_utc());
+        let request = TokenRequest::new(iam.region(), OffsetDateTime::now_utc())
+            .with_expires_in(iam.lifetime());
         let token = generate_token(&credentials, &request).map_err(|e| e.to_string())?;
+        self.status.metrics().iam_tokens_signed.inc();
         tracing::debug!(
             region = iam.region(),
             expires_at_ms = token.expires_at_ms,

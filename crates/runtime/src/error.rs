@@ -14,6 +14,9 @@ pub enum Error {
     /// An on-failure destination could not be written.
     #[error(transparent)]
     Destination(#[from] crate::destination::DestinationError),
+    /// A `FilterCriteria` pattern is invalid.
+    #[error(transparent)]
+    Filter(#[from] crate::filter::FilterError),
     /// librdkafka refused the client configuration or a consumer operation.
     #[error("the kafka client refused the configuration or failed")]
     Kafka(#[source] rdkafka::error::KafkaError),

@@ -189,6 +189,9 @@ pub fn from_config(
     sdk: Option<&SdkConfig>,
 ) -> Result<Box<dyn Handler>, InvokeError> {
     Ok(match &config.kind {
+        HandlerKind::Noop => Box::new(NoopHandler {
+            name: config.name.clone(),
+        }),
         HandlerKind::Command { argv } => Box::new(CommandHandler::new(
             &config.name,
             argv.clone(),
@@ -214,6 +217,38 @@ pub fn from_config(
             ))
         }
     })
+}
+
+/// `{"noop": {}}`: accepts every batch at once without looking at it (benchmarks, dry runs).
+#[derive(Debug)]
+pub struct NoopHandler {
+    name: String,
+}
+
+impl NoopHandler {
+    /// A no-op handler called `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl Handler for NoopHandler {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn invoke(&self, _event: Bytes) -> InvokeFuture<'_> {
+        Box::pin(async {
+            Ok(Invocation {
+                status: InvocationStatus::Success,
+                body: Vec::new(),
+                duration: Duration::ZERO,
+                status_code: 200,
+            })
+        })
+    }
 }
 
 fn timeout_reason(timeout: Duration) -> String {

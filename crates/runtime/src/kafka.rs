@@ -73,6 +73,7 @@ impl KafkaAuth {
 #[derive(Clone)]
 pub struct IamTokenSource {
     region: String,
+    lifetime: std::time::Duration,
     credentials: Arc<RwLock<Option<AwsCredentials>>>,
 }
 
@@ -89,8 +90,25 @@ impl IamTokenSource {
     pub fn new(region: impl Into<String>, credentials: Option<AwsCredentials>) -> Self {
         Self {
             region: region.into(),
+            lifetime: std::time::Duration::from_secs(900),
             credentials: Arc::new(RwLock::new(credentials)),
         }
+    }
+
+    /// The same source signing tokens that live `lifetime` (1–900 s; the official signers use
+    /// 900). librdkafka asks for a new token at about 80 % of it.
+    #[must_use]
+    pub fn with_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.lifetime = lifetime.clamp(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(900),
+        );
+        self
+    }
+
+    /// The lifetime of the tokens it signs (shortened further to the credentials' expiry).
+    pub fn lifetime(&self) -> std::time::Duration {
+        self.lifetime
     }
 
     /// The Region tokens are signed for.

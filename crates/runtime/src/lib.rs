@@ -15,6 +15,7 @@ pub mod batch;
 pub mod config;
 pub mod context;
 pub mod destination;
+pub mod engine;
 pub mod error;
 pub mod event;
 pub mod filter;
@@ -25,6 +26,7 @@ pub mod probe;
 pub mod record;
 pub mod response;
 pub mod retry;
+pub mod runner;
 pub mod scale;
 pub mod state;
 

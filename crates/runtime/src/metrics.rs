@@ -60,6 +60,8 @@ pub struct Metrics {
     pub assigned_partitions: Gauge,
     /// 1 for the current processing state, 0 for the others.
     pub processing_state: Family<Labels, Gauge>,
+    /// MSK IAM OAUTHBEARER tokens signed (librdkafka asks again before each expires).
+    pub iam_tokens_signed: Counter,
 }
 
 impl Default for Metrics {
@@ -88,6 +90,7 @@ impl Metrics {
             in_flight: Gauge::default(),
             assigned_partitions: Gauge::default(),
             processing_state: Family::default(),
+            iam_tokens_signed: Counter::default(),
         };
         registry.register(
             "records_processed",
@@ -154,6 +157,11 @@ impl Metrics {
             "processing_state",
             "1 for the current processing state (Lambda's LastProcessingResult title)",
             m.processing_state.clone(),
+        );
+        registry.register(
+            "iam_tokens_signed",
+            "MSK IAM OAUTHBEARER tokens signed for librdkafka",
+            m.iam_tokens_signed.clone(),
         );
         Self { registry, ..m }
     }
@@ -235,6 +243,8 @@ pub struct StatusSnapshot {
     pub records_processed: u64,
     /// Partitions whose batch keeps failing (infinite retries).
     pub stalled: Vec<Stall>,
+    /// MSK IAM tokens signed so far (0 unless the mapping uses IAM).
+    pub iam_tokens_signed: u64,
 }
 
 #[derive(Debug)]
@@ -418,6 +428,7 @@ impl Status {
             in_flight: inner.in_flight,
             records_processed: self.records_processed.load(Ordering::Relaxed),
             stalled: inner.stalled.values().cloned().collect(),
+            iam_tokens_signed: self.metrics.iam_tokens_signed.get(),
         }
     }
 }

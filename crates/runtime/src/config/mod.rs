@@ -358,6 +358,9 @@ pub enum HandlerKind {
         /// An `http://` or `https://` URL.
         url: String,
     },
+    /// `{"noop": {}}`: an in-process handler that accepts every batch at once (benchmarks, dry
+    /// runs: records are committed without being looked at).
+    Noop,
     /// `{"lambda": {"function_name": …, "region"?: …, "endpoint_url"?: …}}`: AWS Lambda
     /// `Invoke` (RequestResponse).
     Lambda {
@@ -502,6 +505,9 @@ pub struct RuntimeConfig {
     pub on_failure: Option<Destination>,
     /// `logging`.
     pub logging: LoggingConfig,
+    /// `iam.token_lifetime_seconds` (1–900, default 900): the lifetime of the MSK IAM tokens
+    /// mskgate signs (librdkafka renews at about 80 % of it; never beyond the credentials).
+    pub iam_token_lifetime: Duration,
     /// Things accepted but not acted on (VPC settings, read-only keys of
     /// `get-event-source-mapping`…), one sentence each, for `mskgate run` to log at startup.
     pub notes: Vec<String>,
@@ -542,6 +548,7 @@ const TOP_KEYS: &[&str] = &[
     "shutdown_timeout_seconds",
     "on_failure_file",
     "logging",
+    "iam",
 ];
 
 impl RuntimeConfig {
@@ -645,6 +652,21 @@ impl RuntimeConfig {
             (None, destination) => destination.clone(),
         };
         let logging = sections::logging(&top)?;
+        let iam_token_lifetime = match top.obj("iam", "iam")? {
+            Some(iam) => {
+                iam.check_keys(&["token_lifetime_seconds"], &[])?;
+                Duration::from_secs(
+                    iam.int(
+                        "token_lifetime_seconds",
+                        1,
+                        900,
+                        "a whole number of seconds from 1 to 900 (MSK accepts at most 900)",
+                    )?
+                    .map_or(900, |n| n.unsigned_abs()),
+                )
+            }
+            None => Duration::from_secs(900),
+        };
         Ok(Self {
             path: None,
             source,
@@ -657,6 +679,7 @@ impl RuntimeConfig {
             shutdown_timeout,
             on_failure,
             logging,
+            iam_token_lifetime,
             notes,
         })
     }

@@ -115,10 +115,10 @@ pub(super) fn handler(top: &Obj<'_>, source: &SourceConfig) -> Result<HandlerCon
         return Err(ctx.invalid("handler", "missing", HELP));
     };
     h.check_keys(
-        &["command", "http", "lambda", "timeout_seconds", "name"],
+        &["command", "http", "lambda", "noop", "timeout_seconds", "name"],
         &[],
     )?;
-    let chosen: Vec<&str> = ["command", "http", "lambda"]
+    let chosen: Vec<&str> = ["command", "http", "lambda", "noop"]
         .into_iter()
         .filter(|k| h.get(k).is_some())
         .collect();
@@ -134,6 +134,7 @@ pub(super) fn handler(top: &Obj<'_>, source: &SourceConfig) -> Result<HandlerCon
         ));
     }
     let (kind, default_name) = match chosen[0] {
+        "noop" => (HandlerKind::Noop, "noop".to_owned()),
         "command" => {
             let argv = h.strings("command")?.unwrap_or_default();
             let Some(program) = argv.first().filter(|p| !p.is_empty()) else {
