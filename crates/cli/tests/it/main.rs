@@ -1,5 +1,6 @@
 //! End-to-end tests of the `mskgate` binary: exit codes, output contracts, no leaks.
 
+mod canary;
 mod probe;
 mod secret_inspect;
 mod token;
