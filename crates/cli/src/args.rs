@@ -110,11 +110,53 @@ Examples:
 
 Exit status: 0.")]
     Rules(RulesArgs),
+    /// Work with IAM policies for event source mappings.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Work with Secrets Manager secrets.
     Secret {
         #[command(subcommand)]
         command: SecretCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Print the least-privilege IAM policy a mapping's execution role needs.
+    #[command(after_help = "\
+Examples:
+  mskgate policy generate esm.json
+  mskgate policy generate template.yaml --mapping Consumer.Events.Orders > policy.json
+  mskgate policy generate plan.json --format json
+
+The policy scopes the cluster, topic and group ARNs (kafka-cluster data-plane actions only with
+IAM authentication), secrets and their KMS keys, the on-failure destination, the Glue schema
+registry, ENI and log permissions. Values unknown before deploy are left as ${Name}
+placeholders, each explained on stderr. Fed back with `mskgate validate --policy`, it produces
+no IAM error for that mapping.
+
+Exit status: 0 printed, 2 usage or IO error, or no such mapping.")]
+    Generate(PolicyGenerateArgs),
+}
+
+/// `mskgate policy generate`.
+#[derive(Debug, Args)]
+pub(crate) struct PolicyGenerateArgs {
+    /// ESM JSON, CloudFormation/SAM templates or Terraform plan JSON.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// The mapping: its name as `mskgate validate` reports it, its resource, or its UUID
+    /// (default: every mapping found).
+    #[arg(long, value_name = "ID")]
+    pub(crate) mapping: Option<String>,
+    /// A template parameter value. Repeatable.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub(crate) parameter: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,7 +319,9 @@ pub(crate) struct ValidateArgs {
     /// holds its SecretString JSON. Repeatable.
     #[arg(long, value_name = "ID=FILE")]
     pub(crate) secret: Vec<String>,
-    /// An IAM policy document (JSON). Accepted; IAM rules are not implemented yet.
+    /// An IAM policy document (JSON: a document, or `aws iam get-role-policy` / `get-policy-version`
+    /// output), evaluated as the execution role's policies where the artifacts declare no role.
+    /// Repeatable.
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Vec<PathBuf>,
     /// A template parameter value, over its default. Repeatable.

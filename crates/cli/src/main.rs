@@ -5,6 +5,7 @@
 
 mod args;
 mod output;
+mod policy;
 mod probe;
 mod rules;
 mod secret;
@@ -42,6 +43,9 @@ fn main() -> ExitCode {
         },
         Command::Validate(a) => validate::run(a, &cli.global),
         Command::Rules(a) => rules::run(a),
+        Command::Policy {
+            command: args::PolicyCommand::Generate(a),
+        } => policy::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -31,6 +31,7 @@
 pub mod config;
 pub mod diag;
 mod error;
+pub mod iam;
 pub mod infra;
 pub mod input;
 pub mod model;
@@ -38,7 +39,7 @@ mod rules;
 
 use std::collections::BTreeMap;
 
-use mskgate_auth::{SecretString, Severity};
+use mskgate_auth::SecretString;
 use time::OffsetDateTime;
 
 pub use diag::{Diagnostic, Location, Summary};
@@ -64,8 +65,9 @@ pub struct Options {
     pub parameters: BTreeMap<String, String>,
     /// Secret material by ARN, name or logical id (`--secret ID=FILE`).
     pub secrets: Vec<(String, SecretString)>,
-    /// Number of IAM policy documents given (`--policy`), not evaluated by this version.
-    pub policies: usize,
+    /// IAM policy documents given with `--policy`: evaluated as the execution role's policies
+    /// of every mapping whose role the artifacts do not declare.
+    pub policies: Vec<iam::Policy>,
     /// Lambda or the runtime.
     pub target: Target,
     /// `--deny/--warn/--allow`.
@@ -80,7 +82,7 @@ impl Options {
         Self {
             parameters: BTreeMap::new(),
             secrets: Vec::new(),
-            policies: 0,
+            policies: Vec::new(),
             target: Target::Lambda,
             overrides: diag::Overrides::new(),
             now,
@@ -146,20 +148,6 @@ pub fn validate(mut files: Vec<SourceFile>, opts: &Options) -> Report {
     let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
     diagnostics.extend(rules::check(&mappings, opts, &names));
     diagnostics.extend(rules::check_infra(&mappings, &infra, opts, &names));
-    if opts.policies > 0 {
-        diagnostics.push(Diagnostic {
-            rule: &diag::registry::rules::CANNOT_EVALUATE,
-            severity: Severity::Info,
-            message: format!(
-                "{} IAM policy document(s) given with --policy; IAM rules are not implemented in this version, so they were not checked",
-                opts.policies
-            ),
-            help: "see docs/rules/iam.md for what is planned".into(),
-            location: Location::default(),
-            resource: None,
-            mapping: None,
-        });
-    }
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter_map(|mut d| {

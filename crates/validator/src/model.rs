@@ -262,6 +262,9 @@ pub struct Mapping {
     pub conditional: Option<String>,
     /// The MSK cluster, when the artifact declares it.
     pub cluster: Option<ClusterInfo>,
+    /// The execution role and the ARNs its permissions are judged against, when the reader
+    /// knows them (see [`crate::iam`]).
+    pub iam: Option<Box<crate::iam::MappingIam>>,
 }
 
 /// Where a mapping reads from.

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mskgate` binary: exit codes, output contracts, no leaks.
 
 mod canary;
+mod policy;
 mod probe;
 mod secret_inspect;
 mod token;

@@ -281,6 +281,66 @@ validator_rules! {
     PLAINTEXT_SECRET_IN_ARTIFACT = ("SEC010", "plaintext-secret-in-artifact", Warning,
         "secret values are not written into templates or plans, where everyone who can read the artifact sees them",
         "create the secret outside the template, or use GenerateSecretString, and reference it by ARN");
+    MISSING_DESCRIBE_CLUSTER = ("IAM001", "missing-describe-cluster", Error,
+        "the execution role may call kafka:DescribeClusterV2 (serverless) or kafka:DescribeClusterV2/kafka:DescribeCluster (provisioned) on the cluster",
+        "allow kafka:DescribeClusterV2 on the cluster ARN (attach AWSLambdaMSKExecutionRole or add a statement)");
+    MISSING_GET_BOOTSTRAP_BROKERS = ("IAM002", "missing-get-bootstrap-brokers", Error,
+        "the execution role may call kafka:GetBootstrapBrokers on the cluster",
+        "allow kafka:GetBootstrapBrokers on the cluster ARN");
+    MISSING_ENI_PERMISSIONS = ("IAM003", "missing-eni-permissions", Error,
+        "the execution role may create, describe and delete network interfaces and describe VPCs, subnets and security groups (Resource \"*\")",
+        "allow ec2:CreateNetworkInterface, DescribeNetworkInterfaces, DescribeVpcs, DeleteNetworkInterface, DescribeSubnets and DescribeSecurityGroups on \"*\"");
+    MISSING_LOGS_PERMISSIONS = ("IAM004", "missing-logs-permissions", Warning,
+        "the execution role may write the function's logs (logs:CreateLogGroup, CreateLogStream, PutLogEvents)",
+        "attach AWSLambdaBasicExecutionRole or allow the three logs actions on the function's log group");
+    IAM_AUTH_DATAPLANE_MISSING = ("IAM005", "iam-auth-dataplane-missing", Error,
+        "with IAM authentication the execution role may Connect, DescribeClusterDynamicConfiguration (cluster), DescribeTopic, ReadData (topic), DescribeGroup, AlterGroup (group); AWSLambdaMSKExecutionRole grants none of these",
+        "add a statement allowing the kafka-cluster actions on the cluster, topic and group ARNs (`mskgate policy generate` prints one)");
+    KAFKA_CLUSTER_RESOURCE_TYPE = ("IAM006", "kafka-cluster-resource-type", Error,
+        "each kafka-cluster action is granted on its resource type: Connect/Describe*Cluster* on the cluster, *Topic/ReadData/WriteData on topics, *Group on groups",
+        "grant topic actions on arn:…:topic/<cluster>/<uuid>/<topic> and group actions on arn:…:group/<cluster>/<uuid>/<group>, not on the cluster ARN");
+    KAFKA_ARN_MALFORMED = ("IAM007", "kafka-arn-malformed", Error,
+        "kafka ARNs in the role's policies are well formed: service kafka, type cluster/topic/group/transactional-id, the cluster UUID, the cluster's Region and account",
+        "write arn:aws:kafka:<region>:<account>:topic/<cluster-name>/<cluster-uuid>/<topic> (likewise group/, cluster/)");
+    GROUP_ARN_MISMATCH = ("IAM008", "group-arn-mismatch", Error,
+        "the group resource covers the mapping's consumer group; without ConsumerGroupId the group is the mapping's UUID, so it must be wildcarded",
+        "grant the group actions on arn:…:group/<cluster>/<uuid>/<ConsumerGroupId>, or on …/* when no ConsumerGroupId is set");
+    TOPIC_ARN_MISMATCH = ("IAM009", "topic-arn-mismatch", Error,
+        "the topic resource covers the topic the mapping reads (and the kafka:// topic it writes failed records to)",
+        "grant the topic actions on arn:…:topic/<cluster>/<uuid>/<topic> for the mapping's topic");
+    KAFKA_DEPENDENT_ACTIONS = ("IAM010", "kafka-dependent-actions", Error,
+        "a granted kafka-cluster action comes with the actions it requires (e.g. ReadData needs Connect, DescribeTopic and AlterGroup)",
+        "add the required actions listed in the message");
+    SECRET_READ_MISSING = ("IAM011", "secret-read-missing", Error,
+        "the execution role may call secretsmanager:GetSecretValue on every authentication and root-CA secret (SAM grants it only for mTLS on MSK, and on the wrong ARN for a self-managed root CA)",
+        "allow secretsmanager:GetSecretValue on the secret's ARN (e.g. SAM AWSSecretsManagerGetSecretValuePolicy)");
+    SECRET_KMS_DECRYPT_MISSING = ("IAM012", "secret-kms-decrypt-missing", Error,
+        "the execution role may call kms:Decrypt on the customer managed key of each secret it reads (always the case for MSK SCRAM)",
+        "allow kms:Decrypt on the key's ARN");
+    DESTINATION_PERMISSIONS = ("IAM013", "destination-permissions", Error,
+        "the execution role may send failed records to the on-failure destination: sqs:SendMessage, sns:Publish, s3:PutObject and s3:ListBucket, or kafka-cluster:WriteData",
+        "allow the destination's action on its ARN");
+    SCHEMA_REGISTRY_PERMISSIONS = ("IAM014", "schema-registry-permissions", Error,
+        "with a Glue schema registry the execution role may call glue:GetRegistry and glue:GetSchemaVersion",
+        "allow glue:GetRegistry on the registry and glue:GetSchemaVersion on arn:…:schema/<registry>/*");
+    CROSS_ACCOUNT_VPC_CONNECTION = ("IAM015", "cross-account-vpc-connection", Error,
+        "a mapping on a multi-VPC (vpc-connection) source needs kafka:DescribeVpcConnection",
+        "allow kafka:DescribeVpcConnection on the VPC connection ARN");
+    DESCRIBECLUSTER_V1_ONLY = ("IAM016", "describecluster-v1-only", Warning,
+        "the role allows kafka:DescribeCluster but not kafka:DescribeClusterV2, which Lambda plans to require",
+        "allow kafka:DescribeClusterV2 as well");
+    EXPLICIT_DENY = ("IAM017", "explicit-deny", Error,
+        "no explicit Deny or permissions boundary in the artifacts blocks an action the mapping needs",
+        "narrow the Deny statement or extend the permissions boundary");
+    KAFKA_CLUSTER_STAR = ("IAM018", "kafka-cluster-star", Warning,
+        "a consumer role does not need kafka-cluster:* on every resource",
+        "grant the read actions on the cluster, topic and group ARNs only (`mskgate policy generate`)");
+    UNKNOWN_KAFKA_ACTION = ("IAM019", "unknown-kafka-action", Error,
+        "every kafka-cluster action exists; data-plane actions are kafka-cluster:*, not kafka:* (kafka:ReadData does not exist)",
+        "use the kafka-cluster service prefix and an action from the Service Authorization Reference");
+    SERVERLESS_UNSUPPORTED_ACTION = ("IAM020", "serverless-unsupported-action", Info,
+        "DescribeClusterDynamicConfiguration, AlterCluster and AlterClusterDynamicConfiguration do not apply to MSK Serverless",
+        "drop the action from the policy of a serverless consumer");
 }
 
 /// Help for the rules of `mskgate-auth`, whose findings carry their own help.

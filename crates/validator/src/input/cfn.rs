@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+mod iam;
+
 use super::tree::{Node, NodeKind, Span};
 use super::{PropertySet, Read, rules_help, unknown_properties};
 use crate::Options;
@@ -636,9 +638,11 @@ pub(super) fn read(root: &Node, file: usize, opts: &Options, r: &mut Read) {
                     secrets: Vec::new(),
                     conditional: conditional.clone(),
                     cluster: None,
+                    iam: None,
                 };
                 m.secrets = secrets(&ev, &m, file);
                 m.cluster = cluster(&ev, &m, file);
+                m.iam = Some(Box::new(ev.mapping_iam(res.props, None, file)));
                 r.mappings.push(m);
             }
             "AWS::Serverless::Function" => {
@@ -951,9 +955,15 @@ fn sam_events(
             secrets: Vec::new(),
             conditional: conditional.map(str::to_owned),
             cluster: None,
+            iam: None,
         };
         m.secrets = secrets(ev, &m, file);
         m.cluster = cluster(ev, &m, file);
+        m.iam = Some(Box::new(ev.mapping_iam(
+            e.value.get("Properties"),
+            Some(res),
+            file,
+        )));
         r.mappings.push(m);
     }
 }

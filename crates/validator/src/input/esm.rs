@@ -43,6 +43,7 @@ fn mapping(node: &Node, file: usize, name: String, json_path: String, dialect: D
         secrets: Vec::new(),
         conditional: None,
         cluster: None,
+        iam: None,
     }
 }
 

@@ -2,6 +2,8 @@
 //! names. Values known only after apply stay unknown; references in `configuration` link a
 //! mapping to its function and secrets.
 
+mod iam;
+
 use super::Read;
 use super::esm::plain;
 use super::tree::{Node, Span};
@@ -453,6 +455,7 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
                 secrets: Vec::new(),
                 conditional: None,
                 cluster: None,
+                iam: None,
             };
             m.access_configs()
                 .into_iter()
@@ -510,6 +513,7 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
                 })
             })
             .map(|x| cluster_info(x, file));
+        let mapping_iam = iam::mapping_iam(root, &all, function, c, &props, file);
         r.mappings.push(Mapping {
             name: c.address.to_owned(),
             resource: c.address.to_owned(),
@@ -522,6 +526,7 @@ pub(super) fn read(root: &Node, file: usize, r: &mut Read) {
             secrets,
             conditional: None,
             cluster,
+            iam: Some(Box::new(mapping_iam)),
         });
     }
     infra::read(root, &all, file, &mut r.infra);

@@ -5,6 +5,7 @@
 mod auth;
 mod esm;
 mod esm_more;
+mod iam;
 mod msk;
 mod net;
 mod port;
@@ -133,6 +134,7 @@ pub(crate) fn check(mappings: &[Mapping], opts: &Options, files: &[String]) -> V
         auth::check(m, &mut cx);
         port::check(m, &mut cx);
         secret::check(m, &mut cx);
+        iam::check(m, &mut cx);
     }
     esm::check_all(mappings, &mut cx);
     cx.finish(mappings)

@@ -2,6 +2,7 @@
 //! the registry, SARIF structure, redaction and "never panics" properties.
 
 mod fixtures;
+mod iam;
 mod properties;
 mod real_world;
 mod registry;
