@@ -879,3 +879,92 @@ fn probe_failure_paths_leak_no_secret() {
         c.assert_clean(&runs);
     }
 }
+
+/// `mskgate run --check` on configurations whose secrets files and `env:` sources hold canaries:
+/// good secrets, a wrong key password, and SASL without TLS (refused).
+#[test]
+fn run_check_leaks_no_secret() {
+    let c = Canaries::new();
+    let scram_json = std::fs::read_to_string(c.path("scram.json")).expect("read");
+    let env = [("MSKGATE_CANARY_SECRET", scram_json.as_str())];
+    let config = |auth: &str, source: &str, tls: Option<bool>| {
+        let mut v = serde_json::json!({
+            "source": {
+                "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["127.0.0.1:9096"]}},
+                "Topics": ["orders"],
+                "StartingPosition": "TRIM_HORIZON",
+                "SelfManagedKafkaEventSourceConfig": {"ConsumerGroupId": "canary"},
+                "SourceAccessConfigurations": [
+                    {"Type": auth, "URI": "arn:aws:secretsmanager:us-east-1:123456789012:secret:canary-AbCdEf"}
+                ]
+            },
+            "secrets": {"arn:aws:secretsmanager:us-east-1:123456789012:secret:canary-AbCdEf": source},
+            "handler": {"command": ["true"]}
+        });
+        if let Some(enabled) = tls {
+            v["tls"] = serde_json::json!({"enabled": enabled});
+        }
+        v.to_string()
+    };
+    let file = |name: &str| format!("file:{}", display(&c.path(name)));
+    let cases = [
+        (
+            "scram.json",
+            config("SASL_SCRAM_512_AUTH", &file("scram.json"), None),
+            Some(true),
+        ),
+        (
+            "env.json",
+            config("SASL_SCRAM_256_AUTH", "env:MSKGATE_CANARY_SECRET", None),
+            Some(true),
+        ),
+        (
+            "mtls.json",
+            config(
+                "CLIENT_CERTIFICATE_TLS_AUTH",
+                &file("mtls-encrypted.json"),
+                None,
+            ),
+            Some(true),
+        ),
+        (
+            "mtls-wrong.json",
+            config(
+                "CLIENT_CERTIFICATE_TLS_AUTH",
+                &file("mtls-wrong-password.json"),
+                None,
+            ),
+            None,
+        ),
+        (
+            "mtls-bad-key.json",
+            config(
+                "CLIENT_CERTIFICATE_TLS_AUTH",
+                &file("mtls-bad-key.json"),
+                None,
+            ),
+            None,
+        ),
+        (
+            "plaintext-sasl.json",
+            config("SASL_SCRAM_512_AUTH", &file("scram.json"), Some(false)),
+            Some(false),
+        ),
+    ];
+    for level in LOG_LEVELS {
+        let mut runs = Vec::new();
+        for (name, text, ok) in &cases {
+            let path = c.write(&format!("run-{name}"), text);
+            let r = c.run(level, &["run", "--config", &path, "--check"], None, &env);
+            // `None`: `--check` does not read secrets (a wrong key password passes it), so only
+            // the leak check applies.
+            match ok {
+                Some(true) => assert_eq!(code(&r.out), 0, "{}: {}", r.what, r.stderr()),
+                Some(false) => assert_ne!(code(&r.out), 0, "{}: a broken config passed", r.what),
+                None => {}
+            }
+            runs.push(r);
+        }
+        c.assert_clean(&runs);
+    }
+}
