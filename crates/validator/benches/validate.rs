@@ -45,10 +45,10 @@ fn ms(d: Duration) -> f64 {
 
 fn cfn_lint() -> Option<PathBuf> {
     let mut dirs = Vec::new();
-    if let Some(py) = std::env::var_os("MSKGATE_PYTHON") {
-        if let Some(d) = Path::new(&py).parent() {
-            dirs.push(d.to_path_buf());
-        }
+    if let Some(py) = std::env::var_os("MSKGATE_PYTHON")
+        && let Some(d) = Path::new(&py).parent()
+    {
+        dirs.push(d.to_path_buf());
     }
     if let Some(home) = std::env::var_os("HOME") {
         dirs.push(Path::new(&home).join(".cache/mskgate/venv/bin"));
