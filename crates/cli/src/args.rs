@@ -110,6 +110,22 @@ Examples:
 
 Exit status: 0.")]
     Rules(RulesArgs),
+    /// Run a consumer with Lambda's Kafka event source mapping semantics, from one config file.
+    #[command(after_help = "\
+Examples:
+  mskgate run --config examples/demo/config.json
+  mskgate run --config consumer.yaml --check
+  mskgate run --config consumer.toml --stop-when-idle 5 --summary
+
+The file (JSON, YAML or TOML) holds the event source mapping as `aws lambda
+get-event-source-mapping` prints it under `source`, the `handler` (command, http or lambda) and
+runtime sections; see docs/runtime.md. It is validated first (`mskgate validate`, judged for the
+runtime) and refused when it has error-level findings. SIGTERM or SIGINT stop fetching, finish
+the batches in flight, commit and leave the group.
+
+Exit status: 0 stopped cleanly, 1 the configuration has error-level findings, 2 usage, IO or
+configuration error.")]
+    Run(RunArgs),
     /// Work with IAM policies for event source mappings.
     Policy {
         #[command(subcommand)]
@@ -354,4 +370,28 @@ pub(crate) struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(crate) format: Format,
+}
+
+/// `mskgate run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The runtime configuration: JSON, YAML or TOML, by extension.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub(crate) config: PathBuf,
+    /// Validate the configuration and exit (0 OK, 1 error-level findings).
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Skip the validator (not recommended: it catches what Lambda would refuse).
+    #[arg(long)]
+    pub(crate) no_validate: bool,
+    /// Stop by itself after SECONDS with nothing to do (demos, scripts).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) stop_when_idle: Option<f64>,
+    /// How long an authentication failure lasts before credentials are reloaded and the consumer
+    /// reconnects (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) reconnect_after: Option<f64>,
+    /// Print a JSON summary of what was processed on stdout when stopping.
+    #[arg(long)]
+    pub(crate) summary: bool,
 }

@@ -8,6 +8,7 @@ mod output;
 mod policy;
 mod probe;
 mod rules;
+mod run;
 mod secret;
 mod token;
 mod validate;
@@ -31,7 +32,10 @@ pub(crate) mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.global.verbose, cli.global.quiet);
+    // `run` installs logging itself, once its configuration says how.
+    if !matches!(cli.command, Command::Run(_)) {
+        init_logging(cli.global.verbose, cli.global.quiet, "warn", false, false);
+    }
     let result = match &cli.command {
         Command::Secret {
             command: SecretCommand::Inspect(a),
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Policy {
             command: args::PolicyCommand::Generate(a),
         } => policy::run(a),
+        Command::Run(a) => run::run(a, &cli.global),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -74,16 +79,30 @@ const CAPPED_TARGETS: &[&str] = &[
     "aws_config=info",
     "aws_sdk_sts=info",
     "aws_sdk_secretsmanager=info",
+    "aws_sdk_lambda=info",
+    "aws_sdk_sqs=info",
+    "aws_sdk_sns=info",
+    "aws_sdk_s3=info",
+    "aws_sdk_kafka=info",
+    "reqwest=info",
+    "h2=info",
     "hyper=info",
     "hyper_util=info",
     "rustls=info",
 ];
 
-fn init_logging(verbose: u8, quiet: bool) {
+/// Installs the log subscriber: `-q`/`-v` win over `default_level`; `MSKGATE_LOG` wins over both.
+pub(crate) fn init_logging(
+    verbose: u8,
+    quiet: bool,
+    default_level: &str,
+    json: bool,
+    timestamps: bool,
+) {
     use std::io::IsTerminal;
     let level = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn",
+        (false, 0) => default_level,
         (false, 1) => "info",
         (false, 2) => "debug",
         (false, _) => "trace",
@@ -97,10 +116,24 @@ fn init_logging(verbose: u8, quiet: bool) {
     }
     let ansi =
         io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .with_ansi(ansi)
-        .without_time()
-        .try_init();
+    if json {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .try_init();
+    } else if timestamps {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .with_ansi(ansi)
+            .try_init();
+    } else {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(io::stderr)
+            .with_ansi(ansi)
+            .without_time()
+            .try_init();
+    }
 }

@@ -222,7 +222,7 @@ impl ClientContext for RuntimeContext {
                     .get_or_create(&vec![("state", state.title().to_owned())])
                     .inc();
                 tracing::warn!(target: "librdkafka", state = state.title(), "{reason}");
-                self.status.set_state(state, Some(reason.to_owned()));
+                self.status.report_failure(state, reason.to_owned());
             }
             None => tracing::warn!(target: "librdkafka", error = %error, "{reason}"),
         }

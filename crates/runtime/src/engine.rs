@@ -571,7 +571,7 @@ impl Engine {
             .rdkafka_error_code()
             .and_then(|c| crate::context::classify(c, &reason))
         {
-            self.shared.status.set_state(state, Some(reason.clone()));
+            self.shared.status.report_failure(state, reason.clone());
         }
         tracing::warn!(error = %reason, "consume error");
     }

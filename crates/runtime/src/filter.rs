@@ -10,9 +10,9 @@
 //!   `{"value": [{"anything-but": ["error"]}]}`;
 //! - a null value (tombstone) has no `value` field: only `{"exists": false}` matches it;
 //! - when the value's form and the pattern's form for `value` differ (object pattern, plain
-//!   string value; leaf pattern, JSON value; or a value that is not UTF-8), Lambda "filters on
-//!   the other metadata properties only": the `value` rule is skipped, and with nothing else to
-//!   test the filter matches.
+//!   string value; leaf pattern, JSON value; or a value that is not UTF-8), the filter does not
+//!   match — Lambda's format table: "Plain string | Valid JSON → Lambda drops the message" and
+//!   "Valid JSON | Plain string → Lambda drops the message".
 //!
 //! Operators: exact strings, numbers, booleans and `null`; `""` (empty); `prefix`, `suffix`
 //! (optionally `{"equals-ignore-case": …}` inside); `equals-ignore-case`; `anything-but` (values,
@@ -595,10 +595,10 @@ fn match_value_node(node: &Node, data: &Data) -> bool {
             (Rule::Object(n), Data::Json(v)) => object_matches(n, v),
             (Rule::Leaf(ms), Data::Absent) => leaf_matches(ms, None),
             (Rule::Object(_), Data::Absent) => false,
-            // Form mismatch or not UTF-8: the value rule is not evaluated.
+            // Form mismatch or not UTF-8: Lambda drops the message.
             (Rule::Leaf(_), Data::Json(_))
             | (Rule::Object(_), Data::Plain(_))
-            | (_, Data::Opaque) => true,
+            | (_, Data::Opaque) => false,
         };
         if !ok {
             return false;
@@ -858,10 +858,10 @@ mod tests {
     fn value_forms() {
         let object = f(r#"{"value":{"a":[1]}}"#);
         let leaf = f(r#"{"value":[{"prefix":"he"}]}"#);
-        // Form mismatch or non-UTF-8: the value rule is skipped.
-        assert!(object.matches_value(Some(b"hello")));
-        assert!(leaf.matches_value(Some(br#"{"a":2}"#)));
-        assert!(object.matches_value(Some(&[0xff, 0xfe])));
+        // Form mismatch or non-UTF-8: the filter does not match (Lambda drops the message).
+        assert!(!object.matches_value(Some(b"hello")));
+        assert!(!leaf.matches_value(Some(br#"{"a":2}"#)));
+        assert!(!object.matches_value(Some(&[0xff, 0xfe])));
         // Same forms are evaluated.
         assert!(!object.matches_value(Some(br#"{"a":2}"#)));
         assert!(leaf.matches_value(Some(b"hello")));

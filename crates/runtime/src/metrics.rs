@@ -337,6 +337,20 @@ impl Status {
         }
     }
 
+    /// Records a connection or authentication failure. A plain "Connection error" (librdkafka's
+    /// "all brokers are down", which follows every refused login) does not replace a more telling
+    /// failure already shown.
+    pub fn report_failure(&self, state: ProcessingState, detail: String) {
+        let current = self.state();
+        if state == ProcessingState::ConnectionError
+            && current.is_connection_failure()
+            && current != ProcessingState::ConnectionError
+        {
+            return;
+        }
+        self.set_state(state, Some(detail));
+    }
+
     /// `OK` after a batch succeeded (or records flowed again) — unless a partition is stalled.
     pub fn set_ok(&self) {
         let stalled = !self.lock().stalled.is_empty();

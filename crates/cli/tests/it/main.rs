@@ -3,6 +3,7 @@
 mod canary;
 mod policy;
 mod probe;
+mod run;
 mod secret_inspect;
 mod token;
 mod validate;

@@ -1,0 +1,376 @@
+//! Consumer benchmark (issue 5): one pre-loaded topic on the harness's `memory://` tansu broker,
+//! consumed by (a) a bare rdkafka loop in Rust, (b) `mskgate run` with the in-process no-op
+//! handler, (c) a Python pipeline building the same Lambda events. For each: wall records/s from
+//! the first to the last record, CPU time of the consumer process per record (utime + stime from
+//! /proc), and its RSS sampled while it drains the backlog. Prints the table and the ratios.
+//!
+//!     cargo bench -p mskgate --bench consume            # 1,000,000 records of ~100 B
+//!     MSKGATE_BENCH_RECORDS=200000 cargo bench -p mskgate --bench consume
+//!
+//! Needs tansu built with the `dynostore` feature (scripts/install-test-deps.sh with
+//! MSKGATE_TANSU_FEATURES=libsql,dynostore) and the test venv (confluent-kafka).
+
+use std::io::{BufRead, BufReader, Write as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mskgate_e2e::{Broker, tools, unique_name};
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use serde_json::{Value, json};
+
+const PARTITIONS: i32 = 4;
+
+fn main() {
+    if let Ok(mode) = std::env::var("MSKGATE_BENCH_CHILD") {
+        let args: Vec<String> = std::env::args().collect();
+        if mode == "bare" {
+            bare(&args[1], &args[2], &args[3], args[4].parse().expect("records"));
+        }
+        return;
+    }
+    if std::env::var_os("MSKGATE_BROKER_MEMORY").is_none() {
+        // The harness starts the memory:// broker only when asked through the environment.
+        let status = Command::new(std::env::current_exe().expect("exe"))
+            .args(std::env::args().skip(1))
+            .env("MSKGATE_BROKER_MEMORY", "1")
+            .status()
+            .expect("re-run");
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    let n: u64 = std::env::var("MSKGATE_BENCH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let broker = Broker::start().expect("harness broker");
+    let bootstrap = broker
+        .memory_bootstrap()
+        .expect("no memory:// broker: build tansu with --features libsql,dynostore (MSKGATE_TANSU_FEATURES)")
+        .to_owned();
+    let topic = unique_name("bench");
+    create_topic(&bootstrap, &topic);
+    let produced = preload(&bootstrap, &topic, n);
+    println!(
+        "preloaded {n} records (~100 B value, key, one header) into {PARTITIONS} partitions in {:.1} s ({:.0} rec/s)",
+        produced.as_secs_f64(),
+        n as f64 / produced.as_secs_f64()
+    );
+
+    let a = measure("(a) bare rdkafka loop (Rust)", n, spawn_bare(&bootstrap, &topic, n), Report::Stdout);
+    let (b_child, port) = spawn_mskgate(&bootstrap, &topic, n);
+    let b = measure("(b) mskgate run, no-op handler", n, b_child, Report::Status(port));
+    let c = measure("(c) Python: confluent-kafka + json + base64", n, spawn_python(&bootstrap, &topic, n), Report::Stdout);
+
+    println!();
+    println!("| consumer | records | wall s | wall rec/s | CPU s | CPU µs/record | max RSS MB | RSS samples MB |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for r in [&a, &b, &c] {
+        println!(
+            "| {} | {} | {:.2} | {:.0} | {:.2} | {:.2} | {:.1} | {} |",
+            r.name,
+            r.records,
+            r.wall.as_secs_f64(),
+            r.records as f64 / r.wall.as_secs_f64(),
+            r.cpu_s,
+            r.cpu_s * 1e6 / r.records as f64,
+            r.max_rss_mb,
+            r.samples
+                .iter()
+                .map(|s| format!("{s:.0}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    let rate = |r: &Result| r.records as f64 / r.wall.as_secs_f64();
+    let cpu = |r: &Result| r.cpu_s / r.records as f64;
+    println!();
+    println!(
+        "wall (b)/(a) = {:.2} (goal ≥ 0.9); CPU/record (b)/(a) = {:.2} (goal ≤ 2); CPU/record (c)/(b) = {:.2} (goal ≥ 5); max RSS (b) = {:.0} MB (goal ≤ 150)",
+        rate(&b) / rate(&a),
+        cpu(&b) / cpu(&a),
+        cpu(&c) / cpu(&b),
+        b.max_rss_mb
+    );
+    broker.stop().expect("stop broker");
+}
+
+fn admin(bootstrap: &str) -> AdminClient<DefaultClientContext> {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .expect("admin")
+}
+
+fn create_topic(bootstrap: &str, topic: &str) {
+    let admin = admin(bootstrap);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let res = rt
+        .block_on(admin.create_topics(
+            [&NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
+        ))
+        .expect("create topic");
+    for r in res {
+        r.expect("topic created");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+fn preload(bootstrap: &str, topic: &str, n: u64) -> Duration {
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("linger.ms", "20")
+        .set("batch.size", "1000000")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .expect("producer");
+    let started = Instant::now();
+    let value = "x".repeat(90);
+    for i in 0..n {
+        let key = format!("key-{:06}", i % 100_000);
+        let payload = format!("{i:09}{value}");
+        let headers = OwnedHeaders::new().insert(Header {
+            key: "trace",
+            value: Some(b"abc123"),
+        });
+        let mut rec = BaseRecord::to(topic)
+            .partition((i % PARTITIONS as u64) as i32)
+            .key(&key)
+            .payload(&payload)
+            .headers(headers);
+        loop {
+            match producer.send(rec) {
+                Ok(()) => break,
+                Err((_, r)) => {
+                    rec = r;
+                    producer.poll(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+    producer.flush(Duration::from_secs(300)).expect("flush");
+    started.elapsed()
+}
+
+/// Variant (a): subscribe, poll, touch each record, commit every 100 records asynchronously.
+fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut seen = 0u64;
+    let mut bytes = 0usize;
+    let mut first = None;
+    while seen < n {
+        match consumer.poll(Duration::from_millis(500)) {
+            Some(Ok(m)) => {
+                first.get_or_insert_with(now_ms);
+                bytes += m.payload().map_or(0, <[u8]>::len) + m.key().map_or(0, <[u8]>::len);
+                seen += 1;
+                if seen % 100 == 0 {
+                    let _ = consumer.commit_message(&m, rdkafka::consumer::CommitMode::Async);
+                }
+            }
+            Some(Err(e)) => eprintln!("bare: {e}"),
+            None => {}
+        }
+    }
+    println!(
+        "{}",
+        json!({"records": seen, "first_ms": first.unwrap_or(0), "last_ms": now_ms(), "bytes": bytes})
+    );
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn spawn_bare(bootstrap: &str, topic: &str, n: u64) -> Child {
+    Command::new(std::env::current_exe().expect("exe"))
+        .args([bootstrap, topic, &unique_name("bare"), &n.to_string()])
+        .env("MSKGATE_BENCH_CHILD", "bare")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn bare")
+}
+
+fn spawn_python(bootstrap: &str, topic: &str, n: u64) -> Child {
+    let python = tools::cache_dir().join("venv/bin/python");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/python_pipeline.py");
+    Command::new(python)
+        .arg(script)
+        .args([bootstrap, topic, &unique_name("py"), &n.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn python (run scripts/install-test-deps.sh)")
+}
+
+fn spawn_mskgate(bootstrap: &str, topic: &str, n: u64) -> (Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let dir = std::env::temp_dir().join(unique_name("bench-config"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let config = dir.join("config.json");
+    let c = json!({
+        "source": {
+            "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": [bootstrap]}},
+            "Topics": [topic],
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 100,
+            "MaximumBatchingWindowInSeconds": 1,
+            "SelfManagedKafkaEventSourceConfig": {"ConsumerGroupId": unique_name("mskgate")},
+        },
+        "handler": {"noop": {}},
+        "metrics": {"listen": format!("127.0.0.1:{port}")},
+        "logging": {"level": "warn"},
+    });
+    std::fs::write(&config, c.to_string()).expect("config");
+    let _ = n;
+    let child = Command::new(env!("CARGO_BIN_EXE_mskgate"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn mskgate");
+    (child, port)
+}
+
+enum Report {
+    /// The child prints a JSON line with first_ms/last_ms when it has consumed everything.
+    Stdout,
+    /// Poll mskgate's /status on this port.
+    Status(u16),
+}
+
+struct Result {
+    name: &'static str,
+    records: u64,
+    wall: Duration,
+    cpu_s: f64,
+    max_rss_mb: f64,
+    samples: Vec<f64>,
+}
+
+fn proc_cpu_s(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 (1-based) → indexes 11 and 12 after ')'.
+    let hz = 100.0; // USER_HZ on Linux
+    (ticks(11) + ticks(12)) / hz
+}
+
+fn proc_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn status_processed(port: u16) -> Option<u64> {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(s, "GET /status HTTP/1.0\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let body: Value = serde_json::from_str(text.split_once("\r\n\r\n")?.1).ok()?;
+    body["records_processed"].as_u64()
+}
+
+fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Result {
+    let pid = child.id();
+    let mut samples = Vec::new();
+    let mut max_rss: f64 = 0.0;
+    let mut last_sample = Instant::now();
+    let started = Instant::now();
+    let (wall, records) = match report {
+        Report::Stdout => {
+            let stdout = child.stdout.take().expect("stdout");
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let _ = BufReader::new(stdout).read_line(&mut line);
+                let _ = tx.send(line);
+            });
+            let line = loop {
+                if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
+                    break line;
+                }
+                let rss = proc_rss_mb(pid);
+                max_rss = max_rss.max(rss);
+                if last_sample.elapsed() >= Duration::from_secs(1) {
+                    samples.push(rss);
+                    last_sample = Instant::now();
+                }
+                assert!(started.elapsed() < Duration::from_secs(900), "{name}: no result after 15 min");
+            };
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
+            let ms = v["last_ms"].as_u64().unwrap_or(0) - v["first_ms"].as_u64().unwrap_or(0);
+            (Duration::from_millis(ms.max(1)), v["records"].as_u64().unwrap_or(0))
+        }
+        Report::Status(port) => {
+            let mut first: Option<Instant> = None;
+            let done;
+            loop {
+                let p = status_processed(port).unwrap_or(0);
+                if p > 0 && first.is_none() {
+                    first = Some(Instant::now());
+                }
+                if p >= n {
+                    done = Instant::now();
+                    break;
+                }
+                let rss = proc_rss_mb(pid);
+                max_rss = max_rss.max(rss);
+                if last_sample.elapsed() >= Duration::from_secs(1) {
+                    samples.push(rss);
+                    last_sample = Instant::now();
+                }
+                assert!(started.elapsed() < Duration::from_secs(900), "{name}: stuck at {p} records");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (done - first.unwrap_or(started), n)
+        }
+    };
+    let cpu_s = proc_cpu_s(pid);
+    max_rss = max_rss.max(proc_rss_mb(pid));
+    drop(child.stdin.take());
+    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = child.wait();
+    eprintln!("{name}: {records} records, {:.2} s wall, {cpu_s:.2} s CPU", wall.as_secs_f64());
+    Result {
+        name,
+        records,
+        wall,
+        cpu_s,
+        max_rss_mb: max_rss,
+        samples,
+    }
+}
