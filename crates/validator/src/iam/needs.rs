@@ -168,8 +168,13 @@ pub struct Needs {
     pub unknown: Vec<(String, String, &'static Rule)>,
     /// The mapping reads an MSK Serverless cluster.
     pub serverless: bool,
-    /// The mapping authenticates with IAM.
+    /// The mapping authenticates with IAM (known, or assumed: see [`Needs::iam_auth_assumed`]).
     pub iam_auth: bool,
+    /// Why IAM authentication is only assumed — no secret is configured, but the cluster is not
+    /// declared (or its `ClientAuthentication` is not known before deploy), so it may as well
+    /// allow unauthenticated or TLS access. The needs with a [`Need::kind`] then hold only if
+    /// the cluster uses IAM access control.
+    pub iam_auth_assumed: Option<String>,
     /// The cluster ARN, when derived.
     pub cluster: Option<Sym>,
 }
@@ -290,18 +295,28 @@ fn function_name(m: &Mapping, iam: Option<&MappingIam>) -> Sym {
 }
 
 /// Whether the mapping uses IAM authentication: an MSK source, no credential secret, and a
-/// cluster with IAM enabled (or not declared).
-fn uses_iam(m: &Mapping, has_secret: bool) -> bool {
+/// cluster with IAM enabled (or serverless). `Some(reason)` when that is only assumed: the
+/// cluster is not declared, or whether it enables IAM is not known before deploy.
+fn uses_iam(m: &Mapping, has_secret: bool) -> Option<Option<String>> {
     if has_secret || m.source_kind() != Some(SourceKind::Msk) {
-        return false;
+        return None;
     }
     match &m.cluster {
-        None => true,
-        Some(c) if c.serverless => true,
-        Some(c) => !matches!(
-            c.enabled(&["Sasl", "Iam", "Enabled"]),
-            Known::Absent | Known::Value(false)
-        ),
+        None => Some(Some("the cluster is not in these files".into())),
+        Some(c) if c.serverless => Some(None),
+        Some(c) => match c.enabled(&["Sasl", "Iam", "Enabled"]) {
+            Known::Absent | Known::Value(false) => None,
+            Known::Unknown(v) => {
+                let why = v
+                    .unknown_part()
+                    .map_or("it is computed", |u| u.reason.as_str());
+                Some(Some(format!(
+                    "whether cluster {} enables IAM access control is not known before deploy ({why})",
+                    c.resource
+                )))
+            }
+            _ => Some(None),
+        },
     }
 }
 
@@ -321,7 +336,10 @@ pub fn needs(m: &Mapping, iam: Option<&MappingIam>) -> Needs {
             .is_some_and(|t| crate::rules::AUTH_MECHANISMS.contains(&t))
     });
     n.serverless = m.cluster.as_ref().is_some_and(|c| c.serverless);
-    n.iam_auth = uses_iam(m, has_secret);
+    if let Some(assumed) = uses_iam(m, has_secret) {
+        n.iam_auth = true;
+        n.iam_auth_assumed = assumed;
+    }
     let cluster = iam
         .and_then(|i| i.cluster_arn.clone())
         .or_else(|| sym_of(m.get(&["EventSourceArn"])));
@@ -435,11 +453,7 @@ pub fn needs(m: &Mapping, iam: Option<&MappingIam>) -> Needs {
                     false,
                     c.clone(),
                     Some(ResourceKind::Cluster),
-                    if m.cluster.is_some() {
-                        "connecting with IAM authentication".into()
-                    } else {
-                        "connecting with IAM authentication (no secret is configured and the cluster is not in the validated files, so IAM is assumed)".into()
-                    },
+                    "connecting with IAM authentication".into(),
                 );
                 push(
                     &rules::IAM_AUTH_DATAPLANE_MISSING,

@@ -63,10 +63,93 @@ pub(crate) fn check(m: &Mapping, cx: &mut Cx<'_>) {
         let v = V::unknown(m.span, format!("{what}: {why}"));
         cx.unknown(m, "the execution role's permissions", &v, rule);
     }
+    let mut assumed = Vec::new();
     for need in &n.needs {
-        judge(m, cx, &info, need, role_span);
+        // The data-plane needs (those with a kafka-cluster resource type) hold only with IAM
+        // access control; when that is assumed they are reported together, as one info.
+        if n.iam_auth_assumed.is_some() && need.kind.is_some() {
+            assumed.push(need);
+        } else {
+            judge(m, cx, &info, need, role_span);
+        }
+    }
+    if let Some(why) = &n.iam_auth_assumed {
+        assumed_iam(m, cx, &info, &assumed, why);
     }
     policy_checks(m, cx, &info, n.serverless, n.cluster.as_ref());
+}
+
+/// The data-plane permissions of a mapping whose IAM authentication is only assumed (no secret,
+/// and the cluster is not declared or its access control is not known): the cluster may as well
+/// allow unauthenticated or TLS access, so what the role lacks is one "cannot evaluate" info,
+/// never an error.
+fn assumed_iam(m: &Mapping, cx: &mut Cx<'_>, role: &RoleInfo, needs: &[&Need], why: &str) {
+    let set = role.set();
+    let mut rule = None;
+    let mut missing = Vec::new();
+    for need in needs {
+        let mut lacking = Vec::new();
+        let mut notes = Vec::new();
+        for a in &need.actions {
+            let note = match evaluate(set, a, &need.resource) {
+                Decision::Allowed => continue,
+                Decision::NotAllowed => {
+                    let (_, extra) = classify(role, need, a);
+                    let extra = extra.trim();
+                    let extra = extra
+                        .strip_prefix('(')
+                        .and_then(|e| e.strip_suffix(')'))
+                        .unwrap_or(extra);
+                    (!extra.is_empty()).then(|| format!("{a}: {extra}"))
+                }
+                Decision::Denied { by } => Some(format!("{a} is blocked by {by}")),
+                Decision::Conditional { by } => {
+                    Some(format!("{a} is granted only under a condition ({by})"))
+                }
+                Decision::Unknown { reason } => {
+                    Some(format!("whether {a} is granted is not known ({reason})"))
+                }
+            };
+            lacking.push(*a);
+            notes.extend(note);
+        }
+        if lacking.is_empty() {
+            continue;
+        }
+        rule.get_or_insert(need.rule);
+        notes.insert(0, need.why.clone());
+        missing.push(format!(
+            "{} on {} ({})",
+            lacking.join(", "),
+            need.resource,
+            notes.join("; ")
+        ));
+    }
+    let Some(rule) = rule else { return };
+    let (advice, help) = if m.cluster.is_none() {
+        (
+            "declare the cluster in the validated files to have this checked",
+            "declare the cluster (AWS::MSK::Cluster, aws_msk_cluster) in the validated files; if it uses IAM access control, grant the listed actions (`mskgate policy generate` prints them)",
+        )
+    } else {
+        (
+            "give its ClientAuthentication a value known before deploy (--parameter) to have this checked",
+            "pass --parameter KEY=VALUE for the parameters the cluster's ClientAuthentication depends on; if it uses IAM access control, grant the listed actions (`mskgate policy generate` prints them)",
+        )
+    };
+    let span = m.get(&["EventSourceArn"]).map(|v| v.span);
+    cx.report_as(
+        m,
+        rule,
+        Severity::Info,
+        span,
+        format!(
+            "cannot evaluate: {why}; if it uses IAM access control, {} also needs {}; {advice}",
+            role.name,
+            missing.join("; ")
+        ),
+        Some(help.into()),
+    );
 }
 
 fn span_of(m: &Mapping, p: &Policy, st_span: Option<Span>) -> Option<Span> {

@@ -1,13 +1,15 @@
 //! Every rule: a fixture that triggers it and one that does not.
 //!
-//! `fixtures/validator/<CODE>/bad*.{json,yaml}` must report `<CODE>`; each `good*` must not.
+//! `fixtures/validator/<CODE>/bad*.{json,yaml}` must report `<CODE>`, not merely as an info;
+//! each `good*` must not report it; each `info*` (a value the rule cannot know) must report it as
+//! an info only, and nothing as an error.
 //! The `SEC`/`CRT` rules of `mskgate-auth` are exercised through `--secret` with the secret
 //! fixtures of `fixtures/secrets/` (one implementation, shared with `secret inspect`).
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use mskgate_auth::SecretString;
+use mskgate_auth::{SecretString, Severity};
 use mskgate_validator::diag::registry::codes;
 use mskgate_validator::input::SourceFile;
 use mskgate_validator::{Target, validate};
@@ -66,8 +68,27 @@ fn every_rule_has_a_bad_and_a_good_fixture() {
             );
             if f.starts_with("bad") {
                 assert!(
-                    found.contains(code.as_str()),
-                    "{rel} should report {code}, reports {found:?}"
+                    report.diagnostics.iter().any(|d| d.rule.code == code
+                        && (d.severity != Severity::Info
+                            || d.rule.default_severity == Severity::Info)),
+                    "{rel} should report {code} (not merely as a cannot-evaluate info), reports {:#?}",
+                    report.diagnostics
+                );
+            } else if f.starts_with("info") {
+                let of_code: Vec<_> = report
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.rule.code == code)
+                    .collect();
+                assert!(
+                    !of_code.is_empty() && of_code.iter().all(|d| d.severity == Severity::Info),
+                    "{rel} should report {code} as an info only: {:#?}",
+                    report.diagnostics
+                );
+                assert!(
+                    !report.has_errors(),
+                    "{rel} shows an info but has errors: {:#?}",
+                    report.diagnostics
                 );
             } else {
                 assert!(

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use mskgate_auth::Severity;
-use mskgate_validator::iam::{Decision, Origin, Policy, PolicySet, Sym, evaluate, generate};
+use mskgate_validator::iam::{Decision, Origin, Policy, PolicySet, Role, Sym, evaluate, generate};
 use proptest::prelude::*;
 
 use crate::{options, run};
@@ -72,6 +72,106 @@ fn generated_policy_scopes_topic_and_wildcards_the_uuid_group() {
     assert!(
         !doc.contains("\"*\"") || doc.contains("ec2:"),
         "only ENI actions on *"
+    );
+}
+
+#[test]
+fn terraform_plan_role_is_found_through_the_function_with_inline_and_attached_policies() {
+    // The function's `role` is known after apply: the role comes from the configuration's
+    // references; its inline policy is a JSON string, AWSLambdaMSKExecutionRole is attached by
+    // name, and `managed_policy_arns` (not set, so only computed) hides nothing.
+    for (path, lacks_secret_read) in [
+        ("fixtures/validator/IAM011/bad-plan.json", true),
+        ("fixtures/validator/IAM011/good-plan.json", false),
+    ] {
+        let report = run(&[Path::new(path)], &options());
+        assert_eq!(report.mappings.len(), 1, "{path}");
+        let m = &report.mappings[0];
+        let Some(Role::Known(role)) = m.iam.as_ref().and_then(|i| i.role.as_ref()) else {
+            panic!("{path}: the role is not resolved: {:#?}", m.iam);
+        };
+        assert_eq!(role.name, "role aws_iam_role.consumer");
+        let names: Vec<&str> = role.policies.iter().map(|p| p.name.as_str()).collect();
+        assert!(
+            names.contains(&"inline policy consumer of role aws_iam_role.consumer"),
+            "{path}: {names:?}"
+        );
+        assert!(
+            names
+                .iter()
+                .any(|n| n.contains("AWSLambdaMSKExecutionRole")),
+            "{path}: {names:?}"
+        );
+        assert!(role.missing.is_empty(), "{path}: {:?}", role.missing);
+        let iam: Vec<_> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code.starts_with("IAM") || d.rule.code == "ESM027")
+            .collect();
+        if lacks_secret_read {
+            assert_eq!(iam.len(), 1, "{path}: {iam:#?}");
+            let d = iam[0];
+            assert_eq!((d.rule.code, d.severity), ("IAM011", Severity::Error));
+            assert!(
+                d.message.starts_with("role aws_iam_role.consumer does not allow secretsmanager:GetSecretValue on arn:aws:secretsmanager:us-east-1:123456789012:secret:AmazonMSK_orders-AbCdEf"),
+                "{}",
+                d.message
+            );
+            assert_eq!(d.location.json_path.as_deref(), Some("/resource_changes/0"));
+        } else {
+            assert!(iam.is_empty(), "{path}: {iam:#?}");
+        }
+    }
+}
+
+#[test]
+fn unknown_cluster_turns_data_plane_errors_into_one_info() {
+    let report = run(
+        &[Path::new(
+            "fixtures/validator/IAM005/info-unknown-cluster.yaml",
+        )],
+        &options(),
+    );
+    let iam: Vec<_> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule.code.starts_with("IAM"))
+        .collect();
+    assert_eq!(iam.len(), 1, "{iam:#?}");
+    let d = iam[0];
+    assert_eq!((d.rule.code, d.severity), ("IAM005", Severity::Info));
+    assert!(
+        d.message
+            .starts_with("cannot evaluate: the cluster is not in these files; if it uses IAM access control, role Role also needs kafka-cluster:Connect"),
+        "{}",
+        d.message
+    );
+    for action in [
+        "kafka-cluster:DescribeClusterDynamicConfiguration",
+        "kafka-cluster:DescribeTopic",
+        "kafka-cluster:ReadData",
+        "kafka-cluster:DescribeGroup",
+        "kafka-cluster:AlterGroup",
+        // The kafka:// destination (IAM013) is folded in too.
+        "kafka-cluster:WriteData on arn:aws:kafka:us-east-1:123456789012:topic/demo/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5/orders-dlq",
+    ] {
+        assert!(d.message.contains(action), "{action}: {}", d.message);
+    }
+    assert!(
+        d.message
+            .ends_with("declare the cluster in the validated files to have this checked")
+    );
+    // The same mapping on a declared cluster with IAM enabled: errors.
+    let declared = run(
+        &[Path::new("fixtures/validator/IAM005/bad.yaml")],
+        &options(),
+    );
+    assert!(
+        declared
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code == "IAM005")
+            .all(|d| d.severity == Severity::Error)
     );
 }
 

@@ -173,7 +173,14 @@ fn role_info(root: &Node, all: &[Change<'_>], role: &Change<'_>, file: usize) ->
                 info.policies.push(p);
             }
         }
-    } else if is_unknown(role, "managed_policy_arns") {
+    } else if is_unknown(role, "managed_policy_arns")
+        && config_resource(root, role.address)
+            .and_then(|x| x.get("expressions"))
+            .and_then(|e| e.get("managed_policy_arns"))
+            .is_some()
+    {
+        // Set in the configuration but computed. When the configuration does not set it, the
+        // unknown is only the provider's computed view of the attachments, which are read below.
         info.missing.push(format!(
             "the managed_policy_arns of {} (known after apply)",
             role.address
