@@ -38,7 +38,10 @@ type Events = Arc<Mutex<Vec<Value>>>;
 
 /// Runs `config` until idle with a handler that records every event and fails the first
 /// `fail_first` invocations.
-fn run_collecting(config: RuntimeConfig, fail_first: usize) -> (Events, mskgate_runtime::engine::RunSummary) {
+fn run_collecting(
+    config: RuntimeConfig,
+    fail_first: usize,
+) -> (Events, mskgate_runtime::engine::RunSummary) {
     let events: Events = Arc::new(Mutex::new(Vec::new()));
     let calls = Arc::new(Mutex::new(0usize));
     let sink = Arc::clone(&events);
@@ -71,8 +74,11 @@ fn run_collecting(config: RuntimeConfig, fail_first: usize) -> (Events, mskgate_
     };
     let summary = rt
         .block_on(async {
-            tokio::time::timeout(Duration::from_secs(120), run(config, options, std::future::pending()))
-                .await
+            tokio::time::timeout(
+                Duration::from_secs(120),
+                run(config, options, std::future::pending()),
+            )
+            .await
         })
         .expect("the runtime stops when idle")
         .expect("run");
@@ -110,8 +116,12 @@ fn in_process_handler_gets_lambda_events_in_order_and_offsets_are_committed() {
             }
         }
     }
-    assert_eq!(seen, 30, "each record once (the failed first call was retried, not recorded)");
-    let committed = client::committed_offsets(&pairs, &topic, &group, 3, TIMEOUT).expect("committed");
+    assert_eq!(
+        seen, 30,
+        "each record once (the failed first call was retried, not recorded)"
+    );
+    let committed =
+        client::committed_offsets(&pairs, &topic, &group, 3, TIMEOUT).expect("committed");
     let total: i64 = committed.iter().map(|c| c.unwrap_or(0)).sum();
     assert_eq!(total, 30, "{committed:?}");
 }

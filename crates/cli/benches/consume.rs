@@ -30,7 +30,12 @@ fn main() {
     if let Ok(mode) = std::env::var("MSKGATE_BENCH_CHILD") {
         let args: Vec<String> = std::env::args().collect();
         if mode == "bare" {
-            bare(&args[1], &args[2], &args[3], args[4].parse().expect("records"));
+            bare(
+                &args[1],
+                &args[2],
+                &args[3],
+                args[4].parse().expect("records"),
+            );
         }
         return;
     }
@@ -61,13 +66,30 @@ fn main() {
         n as f64 / produced.as_secs_f64()
     );
 
-    let a = measure("(a) bare rdkafka loop (Rust)", n, spawn_bare(&bootstrap, &topic, n), Report::Stdout);
+    let a = measure(
+        "(a) bare rdkafka loop (Rust)",
+        n,
+        spawn_bare(&bootstrap, &topic, n),
+        Report::Stdout,
+    );
     let (b_child, port) = spawn_mskgate(&bootstrap, &topic, n);
-    let b = measure("(b) mskgate run, no-op handler", n, b_child, Report::Status(port));
-    let c = measure("(c) Python: confluent-kafka + json + base64", n, spawn_python(&bootstrap, &topic, n), Report::Stdout);
+    let b = measure(
+        "(b) mskgate run, no-op handler",
+        n,
+        b_child,
+        Report::Status(port),
+    );
+    let c = measure(
+        "(c) Python: confluent-kafka + json + base64",
+        n,
+        spawn_python(&bootstrap, &topic, n),
+        Report::Stdout,
+    );
 
     println!();
-    println!("| consumer | records | wall s | wall rec/s | CPU s | CPU µs/record | max RSS MB | RSS samples MB |");
+    println!(
+        "| consumer | records | wall s | wall rec/s | CPU s | CPU µs/record | max RSS MB | RSS samples MB |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for r in [&a, &b, &c] {
         println!(
@@ -114,7 +136,11 @@ fn create_topic(bootstrap: &str, topic: &str) {
         .expect("rt");
     let res = rt
         .block_on(admin.create_topics(
-            [&NewTopic::new(topic, PARTITIONS, TopicReplication::Fixed(1))],
+            [&NewTopic::new(
+                topic,
+                PARTITIONS,
+                TopicReplication::Fixed(1),
+            )],
             &AdminOptions::new().operation_timeout(Some(Duration::from_secs(10))),
         ))
         .expect("create topic");
@@ -179,7 +205,7 @@ fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
                 first.get_or_insert_with(now_ms);
                 bytes += m.payload().map_or(0, <[u8]>::len) + m.key().map_or(0, <[u8]>::len);
                 seen += 1;
-                if seen % 100 == 0 {
+                if seen.is_multiple_of(100) {
                     let _ = consumer.commit_message(&m, rdkafka::consumer::CommitMode::Async);
                 }
             }
@@ -329,11 +355,18 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
                     samples.push(rss);
                     last_sample = Instant::now();
                 }
-                assert!(started.elapsed() < Duration::from_secs(900), "{name}: no result after 15 min");
+                assert!(
+                    started.elapsed() < Duration::from_secs(900),
+                    "{name}: no result after 15 min"
+                );
             };
-            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
+            let v: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{name}: {e}: {line}"));
             let ms = v["last_ms"].as_u64().unwrap_or(0) - v["first_ms"].as_u64().unwrap_or(0);
-            (Duration::from_millis(ms.max(1)), v["records"].as_u64().unwrap_or(0))
+            (
+                Duration::from_millis(ms.max(1)),
+                v["records"].as_u64().unwrap_or(0),
+            )
         }
         Report::Status(port) => {
             let mut first: Option<Instant> = None;
@@ -353,7 +386,10 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
                     samples.push(rss);
                     last_sample = Instant::now();
                 }
-                assert!(started.elapsed() < Duration::from_secs(900), "{name}: stuck at {p} records");
+                assert!(
+                    started.elapsed() < Duration::from_secs(900),
+                    "{name}: stuck at {p} records"
+                );
                 std::thread::sleep(Duration::from_millis(50));
             }
             (done - first.unwrap_or(started), n)
@@ -362,9 +398,14 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
     let cpu_s = proc_cpu_s(pid);
     max_rss = max_rss.max(proc_rss_mb(pid));
     drop(child.stdin.take());
-    let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
     let _ = child.wait();
-    eprintln!("{name}: {records} records, {:.2} s wall, {cpu_s:.2} s CPU", wall.as_secs_f64());
+    eprintln!(
+        "{name}: {records} records, {:.2} s wall, {cpu_s:.2} s CPU",
+        wall.as_secs_f64()
+    );
     Result {
         name,
         records,

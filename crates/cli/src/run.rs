@@ -100,14 +100,17 @@ async fn shutdown_signal() {
 /// Runs the validator over the configuration (its `source` is an event source mapping), judged
 /// for the mskgate runtime. TOML is validated as the equivalent JSON.
 fn validate_config(path: &Path, global: &Global) -> Result<(u8, String)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let display = path.display().to_string();
     let file = match ConfigFormat::from_path(path) {
         Ok(ConfigFormat::Toml) => {
-            let value: serde_json::Value = toml::from_str(&text)
-                .with_context(|| format!("{display} is not valid TOML"))?;
-            SourceFile::new(format!("{display} (as JSON)"), serde_json::to_string_pretty(&value)?)
+            let value: serde_json::Value =
+                toml::from_str(&text).with_context(|| format!("{display} is not valid TOML"))?;
+            SourceFile::new(
+                format!("{display} (as JSON)"),
+                serde_json::to_string_pretty(&value)?,
+            )
         }
         _ => SourceFile::new(display, text),
     };

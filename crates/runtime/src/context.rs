@@ -280,7 +280,10 @@ impl ConsumerContext for RuntimeContext {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
-        let cooperative = matches!(base_consumer.rebalance_protocol(), RebalanceProtocol::Cooperative);
+        let cooperative = matches!(
+            base_consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 self.apply_timestamp(base_consumer, tpl);
@@ -359,11 +362,31 @@ mod tests {
         use ProcessingState as S;
         use RDKafkaErrorCode as C;
         let cases = [
-            (C::Authentication, "sasl_ssl://127.0.0.1:1/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512", S::SaslAuthenticationFailed),
-            (C::SSL, "ssl://127.0.0.1:9094/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified", S::FailedToAuthenticateServer),
-            (C::BrokerTransportFailure, "ssl://127.0.0.1:9095/bootstrap: Receive failed: error:0A00045C:SSL routines::tlsv13 alert certificate required: SSL alert number 116", S::ServerFailedToAuthenticate),
-            (C::AllBrokersDown, "1/1 brokers are down", S::ConnectionError),
-            (C::BrokerTransportFailure, "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused", S::ConnectionError),
+            (
+                C::Authentication,
+                "sasl_ssl://127.0.0.1:1/bootstrap: SASL authentication error: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512",
+                S::SaslAuthenticationFailed,
+            ),
+            (
+                C::SSL,
+                "ssl://127.0.0.1:9094/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified",
+                S::FailedToAuthenticateServer,
+            ),
+            (
+                C::BrokerTransportFailure,
+                "ssl://127.0.0.1:9095/bootstrap: Receive failed: error:0A00045C:SSL routines::tlsv13 alert certificate required: SSL alert number 116",
+                S::ServerFailedToAuthenticate,
+            ),
+            (
+                C::AllBrokersDown,
+                "1/1 brokers are down",
+                S::ConnectionError,
+            ),
+            (
+                C::BrokerTransportFailure,
+                "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused",
+                S::ConnectionError,
+            ),
             (C::GroupAuthorizationFailed, "", S::ClusterFailedToAuthorize),
         ];
         for (code, reason, want) in cases {

@@ -234,12 +234,14 @@ impl Engine {
         };
         let mapping = self.options.mapping.clone();
         let sink = match (dest, &settings.auth) {
-            (Destination::Kafka { topic }, KafkaAuth::Iam(iam)) => OnFailureSink::kafka_with_context(
-                topic,
-                &settings.client_config(),
-                RuntimeContext::new(Arc::clone(&self.shared.status), Some(iam.clone()), None),
-                mapping,
-            )?,
+            (Destination::Kafka { topic }, KafkaAuth::Iam(iam)) => {
+                OnFailureSink::kafka_with_context(
+                    topic,
+                    &settings.client_config(),
+                    RuntimeContext::new(Arc::clone(&self.shared.status), Some(iam.clone()), None),
+                    mapping,
+                )?
+            }
             _ => OnFailureSink::open(
                 dest,
                 mapping,
@@ -319,21 +321,23 @@ impl Engine {
             _ => None,
         };
         let context = RuntimeContext::new(Arc::clone(&self.shared.status), self.iam.clone(), at_ts);
-        let consumer: StreamConsumer<RuntimeContext> =
-            match self.consumer_config(settings).create_with_context(context) {
-                Ok(c) => c,
-                Err(e) => {
-                    let text = e.to_string();
-                    if text.contains("ssl.key") || text.contains("ssl.certificate") {
-                        tracing::error!(error = %text, "the client certificate or key was refused; reloading later");
-                        self.shared
-                            .status
-                            .set_state(ProcessingState::InvalidCertificateOrKey, Some(text));
-                        return Ok(Exit::Reconnect);
-                    }
-                    return Err(Error::Kafka(e));
+        let consumer: StreamConsumer<RuntimeContext> = match self
+            .consumer_config(settings)
+            .create_with_context(context)
+        {
+            Ok(c) => c,
+            Err(e) => {
+                let text = e.to_string();
+                if text.contains("ssl.key") || text.contains("ssl.certificate") {
+                    tracing::error!(error = %text, "the client certificate or key was refused; reloading later");
+                    self.shared
+                        .status
+                        .set_state(ProcessingState::InvalidCertificateOrKey, Some(text));
+                    return Ok(Exit::Reconnect);
                 }
-            };
+                return Err(Error::Kafka(e));
+            }
+        };
         let destination = self.open_destination(settings)?;
         let topics: Vec<&str> = self.options.topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics).map_err(Error::Kafka)?;
@@ -396,21 +400,23 @@ impl Engine {
             if let Some(since) = stopping {
                 if st.in_flight == 0 || since.elapsed() >= self.options.shutdown_timeout {
                     if st.in_flight > 0 {
-                        tracing::warn!(in_flight = st.in_flight, "shutdown timeout: batches still in flight are abandoned uncommitted (they will be delivered again)");
+                        tracing::warn!(
+                            in_flight = st.in_flight,
+                            "shutdown timeout: batches still in flight are abandoned uncommitted (they will be delivered again)"
+                        );
                     }
                     break;
                 }
-            } else if let Some(idle) = self.options.stop_when_idle {
-                if st.in_flight == 0
-                    && st.batcher.is_empty()
-                    && !st.assigned.is_empty()
-                    && last_activity.elapsed() >= idle
-                {
-                    tracing::info!(idle = ?idle, "idle: stopping");
-                    stopping = Some(Instant::now());
-                    let _ = stop_tx.send(true);
-                    continue;
-                }
+            } else if let Some(idle) = self.options.stop_when_idle
+                && st.in_flight == 0
+                && st.batcher.is_empty()
+                && !st.assigned.is_empty()
+                && last_activity.elapsed() >= idle
+            {
+                tracing::info!(idle = ?idle, "idle: stopping");
+                stopping = Some(Instant::now());
+                let _ = stop_tx.send(true);
+                continue;
             }
 
             let state = self.shared.status.state();
@@ -424,7 +430,10 @@ impl Engine {
             if auth_failure && stopping.is_none() {
                 let since = *failing_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= self.options.reconnect_after && st.in_flight == 0 {
-                    tracing::warn!(state = state.title(), "authentication keeps failing: reloading credentials and reconnecting");
+                    tracing::warn!(
+                        state = state.title(),
+                        "authentication keeps failing: reloading credentials and reconnecting"
+                    );
                     exit = Exit::Reconnect;
                     break;
                 }
@@ -456,8 +465,9 @@ impl Engine {
                         Ok(m) => {
                             if stopping.is_none() {
                                 self.accept(&consumer, &m, &mut st, summary);
-                                // Take what is already queued without going back to the scheduler.
-                                for _ in 0..1024 {
+                                // Take what is already queued without going back to the scheduler,
+                                // a batch's worth at a time so dispatching keeps pace.
+                                for _ in 1..self.options.batch.batch_size.max(1) {
                                     match consumer.recv().now_or_never() {
                                         Some(Ok(m)) => self.accept(&consumer, &m, &mut st, summary),
                                         Some(Err(e)) => { self.recv_error(&e); break; }
@@ -494,10 +504,10 @@ impl Engine {
                 let _ = tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*next));
             }
         }
-        if tpl.count() > 0 {
-            if let Err(e) = consumer.commit(&tpl, CommitMode::Sync) {
-                tracing::warn!(error = %e, "final commit failed; the asynchronous commits stand");
-            }
+        if tpl.count() > 0
+            && let Err(e) = consumer.commit(&tpl, CommitMode::Sync)
+        {
+            tracing::warn!(error = %e, "final commit failed; the asynchronous commits stand");
         }
         drop(consumer);
         tracing::info!("consumer closed");
@@ -522,7 +532,10 @@ impl Engine {
                 RebalanceEvent::Revoked(parts) => {
                     let dropped = st.batcher.revoke(&parts);
                     if dropped > 0 {
-                        tracing::info!(records = dropped, "dropped buffered records of revoked partitions; their new owner reads them again");
+                        tracing::info!(
+                            records = dropped,
+                            "dropped buffered records of revoked partitions; their new owner reads them again"
+                        );
                     }
                     for p in parts {
                         *st.epochs.entry(p.clone()).or_default() += 1;
@@ -561,7 +574,9 @@ impl Engine {
             self.shared.status.metrics().records_filtered.inc();
         }
         if let Err(e) = st.batcher.push(record, filtered, std::time::Instant::now()) {
-            tracing::warn!(error = %e, "record not batched; it will be read again after a rebalance");
+            // librdkafka hands a record out again after a pause/resume or a broker returning a
+            // whole record batch: this partition already has it (buffered, in flight or done).
+            tracing::trace!(error = %e, "dropped a record delivered twice");
         }
     }
 
@@ -605,10 +620,10 @@ impl Engine {
                 true
             }
         });
-        if tpl.count() > 0 {
-            if let Err(e) = consumer.resume(&tpl) {
-                tracing::debug!(error = %e, "resume");
-            }
+        if tpl.count() > 0
+            && let Err(e) = consumer.resume(&tpl)
+        {
+            tracing::debug!(error = %e, "resume");
         }
     }
 
@@ -636,10 +651,10 @@ impl Engine {
             let _ = tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*next));
             st.committed.insert(tp.clone(), *next);
         }
-        if tpl.count() > 0 {
-            if let Err(e) = consumer.commit(&tpl, CommitMode::Async) {
-                tracing::warn!(error = %e, "could not commit offsets; the next commit covers them");
-            }
+        if tpl.count() > 0
+            && let Err(e) = consumer.commit(&tpl, CommitMode::Async)
+        {
+            tracing::warn!(error = %e, "could not commit offsets; the next commit covers them");
         }
         st.batcher.complete_partitions(done.partitions.iter());
     }
@@ -695,7 +710,14 @@ async fn process_batch(
     let describe = batch
         .partitions
         .iter()
-        .map(|p| format!("{}[{}..={}]", p.tp.event_key(), p.first_offset, p.last_offset))
+        .map(|p| {
+            format!(
+                "{}[{}..={}]",
+                p.tp.event_key(),
+                p.first_offset,
+                p.last_offset
+            )
+        })
         .collect::<Vec<_>>()
         .join(",");
     let span = tracing::info_span!("batch", id = batch.id, records = batch.records.len(), partitions = %describe);
@@ -704,10 +726,7 @@ async fn process_batch(
     let mut last: Option<(ResponseContext, Arc<[u8]>)> = None;
     let mut stalled_key: Option<String> = None;
     let mut processed = 0u64;
-    loop {
-        let Some(attempt) = run.next_attempt(now_ms_i64(), random_u64()) else {
-            break;
-        };
+    while let Some(attempt) = run.next_attempt(now_ms_i64(), random_u64()) {
         if !attempt.delay.is_zero() {
             tokio::select! {
                 () = tokio::time::sleep(attempt.delay) => {}
@@ -877,7 +896,9 @@ fn log_discarded(group: &FailedGroup) {
 
 fn failed_batch(group: FailedGroup, last: Option<&(ResponseContext, Arc<[u8]>)>) -> FailedBatch {
     let (condition, reason) = match &group.reason {
-        RouteReason::RetriesExhausted(r) => (FailureCondition::RetryAttemptsExhausted, r.to_string()),
+        RouteReason::RetriesExhausted(r) => {
+            (FailureCondition::RetryAttemptsExhausted, r.to_string())
+        }
         RouteReason::RecordTooOld => (
             FailureCondition::RecordAgeExceeded,
             "older than MaximumRecordAgeInSeconds".to_owned(),

@@ -32,7 +32,9 @@ pub enum Error {
         problems: String,
     },
     /// MSK IAM needs a Region and none is known.
-    #[error("no AWS Region for the MSK IAM token: set aws.region or use an MSK cluster ARN as EventSourceArn")]
+    #[error(
+        "no AWS Region for the MSK IAM token: set aws.region or use an MSK cluster ARN as EventSourceArn"
+    )]
     NoRegion,
     /// `tls.ca_file` could not be read.
     #[error("could not read tls.ca_file {}", path.display())]

@@ -112,11 +112,7 @@ impl Metrics {
             "Handler invocation latency",
             m.invoke_duration.clone(),
         );
-        registry.register(
-            "retries",
-            "Retried handler invocations",
-            m.retries.clone(),
-        );
+        registry.register("retries", "Retried handler invocations", m.retries.clone());
         registry.register(
             "records_filtered",
             "Records dropped by FilterCriteria and committed without invoking",
@@ -437,7 +433,11 @@ impl Status {
             since_ms: inner.since_ms,
             group_id: inner.group_id.clone(),
             topics: inner.topics.clone(),
-            assigned_partitions: inner.assigned.iter().map(TopicPartition::event_key).collect(),
+            assigned_partitions: inner
+                .assigned
+                .iter()
+                .map(TopicPartition::event_key)
+                .collect(),
             concurrency: inner.concurrency,
             in_flight: inner.in_flight,
             records_processed: self.records_processed.load(Ordering::Relaxed),

@@ -11,7 +11,9 @@ use mskgate_auth::{Credentials, InspectOptions, SecretKind};
 use time::OffsetDateTime;
 
 use crate::batch::BatchPolicy;
-use crate::config::{AuthConfig, EventSource as ConfigSource, HandlerKind, RuntimeConfig, SecretRef};
+use crate::config::{
+    AuthConfig, EventSource as ConfigSource, HandlerKind, RuntimeConfig, SecretRef,
+};
 use crate::destination::MappingInfo;
 use crate::engine::{Engine, EngineOptions, RunSummary, SettingsSource};
 use crate::error::Error;
@@ -152,7 +154,9 @@ impl ConfigSettings {
         let auth = match &c.source.auth {
             AuthConfig::None => KafkaAuth::None,
             AuthConfig::Iam => KafkaAuth::Iam(self.iam_source().await?),
-            AuthConfig::Scram512 { secret } | AuthConfig::Scram256 { secret } | AuthConfig::Plain { secret } => {
+            AuthConfig::Scram512 { secret }
+            | AuthConfig::Scram256 { secret }
+            | AuthConfig::Plain { secret } => {
                 let kind = if matches!(c.source.auth, AuthConfig::Plain { .. }) {
                     SecretKind::Basic
                 } else {
@@ -254,6 +258,12 @@ pub async fn run(
     for note in &config.notes {
         tracing::info!("{note}");
     }
+    if config.tls.allow_plaintext_sasl && config.source.auth.is_sasl() && !config.tls.enabled {
+        tracing::warn!(
+            mechanism = config.source.auth.name(),
+            "tls.allow_plaintext_sasl: SASL credentials and every record cross the network WITHOUT TLS (Lambda never does this); use it only on a trusted test network"
+        );
+    }
     let status = options.status.clone().unwrap_or_else(|| {
         Arc::new(Status::new(
             config.group_id().to_owned(),
@@ -283,10 +293,13 @@ pub async fn run(
         iam: tokio::sync::OnceCell::new(),
     });
     let needs_sdk = matches!(config.handler.kind, HandlerKind::Lambda { .. })
-        || config
-            .on_failure
-            .as_ref()
-            .is_some_and(|d| !matches!(d, crate::destination::Destination::File { .. } | crate::destination::Destination::Kafka { .. }));
+        || config.on_failure.as_ref().is_some_and(|d| {
+            !matches!(
+                d,
+                crate::destination::Destination::File { .. }
+                    | crate::destination::Destination::Kafka { .. }
+            )
+        });
     let sdk = if needs_sdk {
         Some(crate::config::bootstrap::sdk_config(Arc::clone(
             settings.aws().await?,
@@ -301,7 +314,9 @@ pub async fn run(
     let filters = if config.source.filter_patterns.is_empty() {
         None
     } else {
-        Some(Arc::new(FilterCriteria::parse(&config.source.filter_patterns)?))
+        Some(Arc::new(FilterCriteria::parse(
+            &config.source.filter_patterns,
+        )?))
     };
     let source = match config.source.event_source_arn() {
         Some(arn) => EventSource::Msk {
@@ -354,7 +369,7 @@ pub async fn run(
         shutdown_timeout: config.shutdown_timeout,
         reconnect_after: options.reconnect_after.unwrap_or(Duration::from_secs(30)),
         stop_when_idle: options.stop_when_idle,
-        partition_buffer_limit: (batch_size * 4).max(2_000),
+        partition_buffer_limit: (batch_size * 10).max(20_000),
         handler_name: config.handler.name.clone(),
         destination: config.on_failure.clone(),
         mapping: MappingInfo {

@@ -44,8 +44,7 @@ pub(crate) fn out(partition: i32, value: impl Into<String>) -> Out {
 /// Produces `records` with a header each (`h` = b"\xc3\xab", "ë", signed -61,-85 in the event).
 pub(crate) fn produce(listener: Listener, topic: &str, records: &[Out]) {
     let config = client::config(&broker().client_config(listener));
-    let producer: ThreadedProducer<DefaultProducerContext> =
-        config.create().expect("producer");
+    let producer: ThreadedProducer<DefaultProducerContext> = config.create().expect("producer");
     for r in records {
         let headers = OwnedHeaders::new().insert(Header {
             key: "h",
@@ -124,10 +123,13 @@ pub(crate) fn auth_for(listener: Listener, work: &Work) -> (Value, Value, Value)
     let root_uri = "arn:aws:secretsmanager:us-east-1:123456789012:secret:root-ca";
     let root = json!({"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": root_uri});
     let mut secrets = serde_json::Map::new();
-    let mut with_root = |secrets: &mut serde_json::Map<String, Value>| {
+    let with_root = |secrets: &mut serde_json::Map<String, Value>| {
         let ca_secret = json!({"certificate": std::fs::read_to_string(&b.pki().ca).expect("ca")});
         let ca_path = work.write("root-ca.json", &ca_secret.to_string());
-        secrets.insert(root_uri.to_owned(), json!(format!("file:{}", ca_path.display())));
+        secrets.insert(
+            root_uri.to_owned(),
+            json!(format!("file:{}", ca_path.display())),
+        );
     };
     let scram_secret = |secrets: &mut serde_json::Map<String, Value>| {
         let scram = json!({"username": b.scram_user(), "password": b.expose_scram_password()});
@@ -211,7 +213,10 @@ pub(crate) fn config(
             .remove("SourceAccessConfigurations");
     }
     merge(&mut c, top);
-    work.write("config.json", &serde_json::to_string_pretty(&c).expect("json"))
+    work.write(
+        "config.json",
+        &serde_json::to_string_pretty(&c).expect("json"),
+    )
 }
 
 fn merge(into: &mut Value, from: Value) {
@@ -254,10 +259,6 @@ impl Running {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         self.wait(timeout)
-    }
-
-    pub(crate) fn pid(&self) -> u32 {
-        self.child.id()
     }
 }
 
@@ -305,7 +306,12 @@ pub(crate) fn run_until_idle(work: &Work, config: &Path, env: &[(&str, String)])
     start(work, config, &["--stop-when-idle", "4"], env).wait(Duration::from_secs(120))
 }
 
-pub(crate) fn committed(listener: Listener, topic: &str, group: &str, partitions: i32) -> Vec<Option<i64>> {
+pub(crate) fn committed(
+    listener: Listener,
+    topic: &str,
+    group: &str,
+    partitions: i32,
+) -> Vec<Option<i64>> {
     client::committed_offsets(
         &broker().client_config(listener),
         topic,
@@ -343,8 +349,17 @@ fn check_event_shape(event: &Value, topic: &str) {
             assert_eq!(format!("{topic}-{}", r.partition), *key);
         }
     }
-    let first = &event["records"].as_object().expect("records").values().next().expect("a partition")[0];
-    assert_eq!(first["headers"], json!([{"h": [-61, -85]}]), "signed header bytes");
+    let first = &event["records"]
+        .as_object()
+        .expect("records")
+        .values()
+        .next()
+        .expect("a partition")[0];
+    assert_eq!(
+        first["headers"],
+        json!([{"h": [-61, -85]}]),
+        "signed header bytes"
+    );
     assert_eq!(first["timestampType"], "CREATE_TIME");
 }
 
@@ -366,18 +381,37 @@ fn run_delivers_lambda_events_and_commits_on_every_listener() {
         assert_eq!(code, 0, "{listener}: {log}");
         let by = delivered(&work.ledger());
         for p in 0..2i64 {
-            let got: Vec<String> = by.get(&p).map(|v| v.iter().map(|x| x.1.clone()).collect()).unwrap_or_default();
-            let want: Vec<String> = (0..24).filter(|i| i % 2 == p).map(|i| format!("v{i}")).collect();
+            let got: Vec<String> = by
+                .get(&p)
+                .map(|v| v.iter().map(|x| x.1.clone()).collect())
+                .unwrap_or_default();
+            let want: Vec<String> = (0..24)
+                .filter(|i| i % 2 == p)
+                .map(|i| format!("v{i}"))
+                .collect();
             assert_eq!(got, want, "{listener} partition {p}: {log}");
             let offsets: Vec<i64> = by[&p].iter().map(|x| x.0).collect();
-            assert_eq!(offsets, (0..12).collect::<Vec<_>>(), "{listener}: in offset order");
+            assert_eq!(
+                offsets,
+                (0..12).collect::<Vec<_>>(),
+                "{listener}: in offset order"
+            );
         }
         for e in work.events() {
             check_event_shape(&e, &topic);
-            let n: usize = e["records"].as_object().expect("records").values().map(|v| v.as_array().map_or(0, Vec::len)).sum();
+            let n: usize = e["records"]
+                .as_object()
+                .expect("records")
+                .values()
+                .map(|v| v.as_array().map_or(0, Vec::len))
+                .sum();
             assert!(n <= 10, "BatchSize 10 respected: {n}");
         }
-        assert_eq!(committed(listener, &topic, &group, 2), vec![Some(12), Some(12)], "{listener}: {log}");
+        assert_eq!(
+            committed(listener, &topic, &group, 2),
+            vec![Some(12), Some(12)],
+            "{listener}: {log}"
+        );
     }
 }
 
@@ -410,7 +444,14 @@ fn scram_sha256_works_and_plaintext_sasl_needs_the_opt_in() {
     let topic = self::topic(pl, "run-saslplain", 1);
     produce(pl, &topic, &[out(0, "x")]);
     let work = Work::new();
-    let cfg = config(pl, &work, &topic, &unique_name("g"), json!({}), json!({"tls": {"enabled": false}}));
+    let cfg = config(
+        pl,
+        &work,
+        &topic,
+        &unique_name("g"),
+        json!({}),
+        json!({"tls": {"enabled": false}}),
+    );
     let (code, log) = run_until_idle(&work, &cfg, &[]);
     assert_eq!(code, 2, "refused: {log}");
     assert!(log.contains("allow_plaintext_sasl"), "{log}");
@@ -441,7 +482,10 @@ fn failed_batches_are_retried_then_routed_and_nothing_is_committed_before() {
     let (code, log) = run_until_idle(&work, &cfg, &[("FAIL_FIRST", "2".into())]);
     assert_eq!(code, 0, "{log}");
     let ledger = work.ledger();
-    let invocations: std::collections::BTreeSet<i64> = ledger.iter().map(|l| l["invocation"].as_i64().expect("n")).collect();
+    let invocations: std::collections::BTreeSet<i64> = ledger
+        .iter()
+        .map(|l| l["invocation"].as_i64().expect("n"))
+        .collect();
     assert_eq!(invocations.len(), 3, "two failures and a success: {log}");
     assert_eq!(delivered(&ledger)[&0].len(), 10);
     assert!(read_jsonl(&dlq).is_empty(), "nothing routed");
@@ -452,7 +496,18 @@ fn failed_batches_are_retried_then_routed_and_nothing_is_committed_before() {
 fn a_poison_record_is_isolated_by_bisection_and_lands_in_the_destination() {
     let listener = Listener::Plaintext;
     let topic = topic(listener, "run-poison", 1);
-    let records: Vec<Out> = (0..8).map(|i| out(0, if i == 5 { "poison".to_owned() } else { format!("v{i}") })).collect();
+    let records: Vec<Out> = (0..8)
+        .map(|i| {
+            out(
+                0,
+                if i == 5 {
+                    "poison".to_owned()
+                } else {
+                    format!("v{i}")
+                },
+            )
+        })
+        .collect();
     produce(listener, &topic, &records);
     let work = Work::new();
     let group = unique_name("g");
@@ -467,12 +522,18 @@ fn a_poison_record_is_isolated_by_bisection_and_lands_in_the_destination() {
     );
     let (code, log) = run_until_idle(&work, &cfg, &[("FAIL_VALUE", "poison".into())]);
     assert_eq!(code, 0, "{log}");
-    let ok: Vec<String> = delivered(&work.ledger())[&0].iter().map(|x| x.1.clone()).collect();
+    let ok: Vec<String> = delivered(&work.ledger())[&0]
+        .iter()
+        .map(|x| x.1.clone())
+        .collect();
     assert_eq!(ok, ["v0", "v1", "v2", "v3", "v4", "v6", "v7"], "{log}");
     let failed = read_jsonl(&dlq);
     assert_eq!(failed.len(), 1, "{failed:?}");
     let text = failed[0].to_string();
-    assert!(text.contains("\"topic\"") || text.contains(&topic), "{text}");
+    assert!(
+        text.contains("\"topic\"") || text.contains(&topic),
+        "{text}"
+    );
     assert_eq!(committed(listener, &topic, &group, 1), vec![Some(8)]);
 }
 
@@ -480,7 +541,9 @@ fn a_poison_record_is_isolated_by_bisection_and_lands_in_the_destination() {
 fn partial_batch_responses_retry_from_the_failed_record_and_filters_skip_without_invoking() {
     let listener = Listener::Plaintext;
     let topic = topic(listener, "run-partial", 1);
-    let mut records: Vec<Out> = (0..6).map(|i| out(0, format!("{{\"kind\":\"keep\",\"n\":{i}}}"))).collect();
+    let mut records: Vec<Out> = (0..6)
+        .map(|i| out(0, format!("{{\"kind\":\"keep\",\"n\":{i}}}")))
+        .collect();
     records.push(out(0, "{\"kind\":\"drop\",\"n\":6}"));
     records.push(out(0, "poison"));
     records.push(out(0, "{\"kind\":\"keep\",\"n\":8}"));
@@ -497,21 +560,45 @@ fn partial_batch_responses_retry_from_the_failed_record_and_filters_skip_without
                "FilterCriteria": {"Filters": [{"Pattern": "{\"value\": {\"kind\": [\"keep\"]}}"}, {"Pattern": "{\"value\": [\"poison\"]}"}]}}),
         json!({"on_failure_file": dlq.display().to_string()}),
     );
-    let (code, log) = run_until_idle(&work, &cfg, &[("FAIL_VALUE", "poison".into()), ("PARTIAL", "1".into())]);
+    let (code, log) = run_until_idle(
+        &work,
+        &cfg,
+        &[("FAIL_VALUE", "poison".into()), ("PARTIAL", "1".into())],
+    );
     assert_eq!(code, 0, "{log}");
     let ledger = work.ledger();
-    assert!(ledger.iter().all(|l| !l["value"].as_str().unwrap_or_default().contains("drop")), "filtered record never invoked");
+    assert!(
+        ledger
+            .iter()
+            .all(|l| !l["value"].as_str().unwrap_or_default().contains("drop")),
+        "filtered record never invoked"
+    );
     let ok: Vec<i64> = delivered(&ledger)[&0].iter().map(|x| x.0).collect();
     // Lambda checkpoints at the lowest failed record: 7 and everything after it are retried
     // (once: MaximumRetryAttempts 1), then routed together; 0–5 succeeded the first time.
     assert_eq!(ok, [0, 1, 2, 3, 4, 5], "{log}");
-    let retried: Vec<i64> = ledger.iter().filter(|l| l["invocation"] == 1).map(|l| l["offset"].as_i64().expect("offset")).collect();
-    assert_eq!(retried, [7, 8], "the retry starts at the failed record and skips the filtered one");
+    let retried: Vec<i64> = ledger
+        .iter()
+        .filter(|l| l["invocation"] == 1)
+        .map(|l| l["offset"].as_i64().expect("offset"))
+        .collect();
+    assert_eq!(
+        retried,
+        [7, 8],
+        "the retry starts at the failed record and skips the filtered one"
+    );
     let failed = read_jsonl(&dlq);
     assert_eq!(failed.len(), 1, "one routed group: {failed:?}");
     let text = failed[0].to_string();
-    assert!(!text.contains("kind"), "the destination record carries metadata, not values: {text}");
-    assert_eq!(committed(listener, &topic, &group, 1), vec![Some(9)], "committed past filtered and routed records");
+    assert!(
+        !text.contains("kind"),
+        "the destination record carries metadata, not values: {text}"
+    );
+    assert_eq!(
+        committed(listener, &topic, &group, 1),
+        vec![Some(9)],
+        "committed past filtered and routed records"
+    );
 }
 
 #[test]
@@ -539,9 +626,15 @@ fn infinite_retries_stall_the_partition_and_status_says_so() {
     assert!(status["stalled"][0]["attempts"].as_u64().unwrap_or(0) >= 2);
     let (code, log) = running.terminate(Duration::from_secs(60));
     assert_eq!(code, 0, "{log}");
-    assert!(delivered(&work.ledger()).is_empty(), "nothing past the poison record");
+    assert!(
+        delivered(&work.ledger()).is_empty(),
+        "nothing past the poison record"
+    );
     let c = committed(listener, &topic, &group, 1);
-    assert!(matches!(c[0], None | Some(0)), "nothing committed past the poison record: {c:?}");
+    assert!(
+        matches!(c[0], None | Some(0)),
+        "nothing committed past the poison record: {c:?}"
+    );
 }
 
 pub(crate) fn free_port() -> u16 {
@@ -552,13 +645,17 @@ pub(crate) fn free_port() -> u16 {
 }
 
 /// Polls `http://127.0.0.1:<port>/status` until `done`.
-pub(crate) fn wait_for_status(port: u16, timeout: Duration, done: impl Fn(&Value) -> bool) -> Option<Value> {
+pub(crate) fn wait_for_status(
+    port: u16,
+    timeout: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Option<Value> {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        if let Some(v) = http_get_json(port, "/status") {
-            if done(&v) {
-                return Some(v);
-            }
+        if let Some(v) = http_get_json(port, "/status")
+            && done(&v)
+        {
+            return Some(v);
         }
         thread::sleep(Duration::from_millis(250));
     }
@@ -586,20 +683,44 @@ pub(crate) fn http_get_json(port: u16, path: &str) -> Option<Value> {
 fn sigterm_finishes_the_batch_in_flight_commits_and_exits() {
     let listener = Listener::Plaintext;
     let topic = topic(listener, "run-sigterm", 1);
-    produce(listener, &topic, &(0..5).map(|i| out(0, format!("v{i}"))).collect::<Vec<_>>());
+    produce(
+        listener,
+        &topic,
+        &(0..5).map(|i| out(0, format!("v{i}"))).collect::<Vec<_>>(),
+    );
     let work = Work::new();
     let group = unique_name("g");
     let port = free_port();
-    let cfg = config(listener, &work, &topic, &group, json!({"BatchSize": 5}), json!({"metrics": {"listen": format!("127.0.0.1:{port}")}}));
+    let cfg = config(
+        listener,
+        &work,
+        &topic,
+        &group,
+        json!({"BatchSize": 5}),
+        json!({"metrics": {"listen": format!("127.0.0.1:{port}")}}),
+    );
     let running = start(&work, &cfg, &[], &[("SLEEP", "3".into())]);
-    wait_for_status(port, Duration::from_secs(60), |s| s["in_flight"].as_u64() == Some(1))
-        .unwrap_or_else(|| panic!("no batch in flight:\n{}", running.log()));
+    wait_for_status(port, Duration::from_secs(60), |s| {
+        s["in_flight"].as_u64() == Some(1)
+    })
+    .unwrap_or_else(|| panic!("no batch in flight:\n{}", running.log()));
     let started = Instant::now();
     let (code, log) = running.terminate(Duration::from_secs(60));
     assert_eq!(code, 0, "{log}");
-    assert!(started.elapsed() < Duration::from_secs(30), "bounded shutdown");
-    assert_eq!(delivered(&work.ledger())[&0].len(), 5, "the batch in flight finished: {log}");
-    assert_eq!(committed(listener, &topic, &group, 1), vec![Some(5)], "and was committed: {log}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "bounded shutdown"
+    );
+    assert_eq!(
+        delivered(&work.ledger())[&0].len(),
+        5,
+        "the batch in flight finished: {log}"
+    );
+    assert_eq!(
+        committed(listener, &topic, &group, 1),
+        vec![Some(5)],
+        "and was committed: {log}"
+    );
 }
 
 #[test]
@@ -608,27 +729,50 @@ fn two_processes_share_the_group_and_deliver_every_record() {
     let topic = topic(listener, "run-two", 4);
     let work = Work::new();
     let group = unique_name("g");
-    let cfg = config(listener, &work, &topic, &group, json!({"BatchSize": 5}), json!({}));
+    let cfg = config(
+        listener,
+        &work,
+        &topic,
+        &group,
+        json!({"BatchSize": 5}),
+        json!({}),
+    );
     let a = start(&work, &cfg, &[], &[]);
     let b = start(&work, &cfg, &[], &[]);
     thread::sleep(Duration::from_secs(8));
     let records: Vec<Out> = (0..80).map(|i| out(i % 4, format!("v{i}"))).collect();
     produce(listener, &topic, &records);
     let deadline = Instant::now() + Duration::from_secs(90);
-    while delivered(&work.ledger()).values().map(Vec::len).sum::<usize>() < 80 && Instant::now() < deadline {
+    while delivered(&work.ledger())
+        .values()
+        .map(Vec::len)
+        .sum::<usize>()
+        < 80
+        && Instant::now() < deadline
+    {
         thread::sleep(Duration::from_millis(300));
     }
     let (ca, la) = a.terminate(Duration::from_secs(60));
     let (cb, lb) = b.terminate(Duration::from_secs(60));
     assert_eq!((ca, cb), (0, 0), "{la}\n{lb}");
     let ledger = work.ledger();
-    let mut values: Vec<String> = ledger.iter().filter(|l| l["ok"] == true).map(|l| l["value"].as_str().unwrap_or_default().to_owned()).collect();
+    let mut values: Vec<String> = ledger
+        .iter()
+        .filter(|l| l["ok"] == true)
+        .map(|l| l["value"].as_str().unwrap_or_default().to_owned())
+        .collect();
     values.sort();
     values.dedup();
     assert_eq!(values.len(), 80, "every record delivered:\n{la}\n{lb}");
-    let pids: std::collections::BTreeSet<String> = ledger.iter().filter_map(|l| l.get("pid").map(ToString::to_string)).collect();
+    let pids: std::collections::BTreeSet<String> = ledger
+        .iter()
+        .filter_map(|l| l.get("pid").map(ToString::to_string))
+        .collect();
     let _ = pids;
-    assert!(la.contains("partitions assigned") && lb.contains("partitions assigned"), "both joined:\n{la}\n{lb}");
+    assert!(
+        la.contains("partitions assigned") && lb.contains("partitions assigned"),
+        "both joined:\n{la}\n{lb}"
+    );
     assert_eq!(committed(listener, &topic, &group, 4), vec![Some(20); 4]);
 }
 
@@ -640,24 +784,41 @@ fn wrong_scram_password_is_reported_then_recovers_when_the_secret_is_fixed() {
     let work = Work::new();
     let group = unique_name("g");
     let port = free_port();
-    let cfg = config(listener, &work, &topic, &group, json!({}), json!({"metrics": {"listen": format!("127.0.0.1:{port}")}}));
+    let cfg = config(
+        listener,
+        &work,
+        &topic,
+        &group,
+        json!({}),
+        json!({"metrics": {"listen": format!("127.0.0.1:{port}")}}),
+    );
     let good = std::fs::read_to_string(work.path("scram.json")).expect("secret");
-    work.write("scram.json", &json!({"username": broker().scram_user(), "password": "wrong-CANARY-pw-77"}).to_string());
+    work.write(
+        "scram.json",
+        &json!({"username": broker().scram_user(), "password": "wrong-CANARY-pw-77"}).to_string(),
+    );
     let running = start(&work, &cfg, &["--reconnect-after", "2"], &[]);
-    let status = wait_for_status(port, Duration::from_secs(60), |s| s["LastProcessingResult"] == "SASL authentication failed")
-        .unwrap_or_else(|| panic!("auth failure not reported:\n{}", running.log()));
+    let status = wait_for_status(port, Duration::from_secs(60), |s| {
+        s["LastProcessingResult"] == "SASL authentication failed"
+    })
+    .unwrap_or_else(|| panic!("auth failure not reported:\n{}", running.log()));
     assert!(!status.to_string().contains("wrong-CANARY-pw-77"));
     std::fs::write(work.path("scram.json"), good).expect("fix secret");
     let deadline = Instant::now() + Duration::from_secs(90);
     while delivered(&work.ledger()).get(&0).map_or(0, Vec::len) < 3 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(300));
     }
-    let ok = wait_for_status(port, Duration::from_secs(10), |s| s["LastProcessingResult"] == "OK");
+    let ok = wait_for_status(port, Duration::from_secs(10), |s| {
+        s["LastProcessingResult"] == "OK"
+    });
     let (code, log) = running.terminate(Duration::from_secs(60));
     assert_eq!(code, 0, "{log}");
     assert!(ok.is_some(), "state back to OK: {log}");
     assert_eq!(delivered(&work.ledger())[&0].len(), 3, "{log}");
-    assert!(!log.contains("wrong-CANARY-pw-77") && !log.contains(broker().expose_scram_password()), "no password in logs");
+    assert!(
+        !log.contains("wrong-CANARY-pw-77") && !log.contains(broker().expose_scram_password()),
+        "no password in logs"
+    );
 }
 
 #[test]
@@ -692,11 +853,20 @@ fn iam_tokens_are_signed_and_refreshed_and_a_refusing_broker_shows_sasl_failed()
         ],
     );
     let status = wait_for_status(port, Duration::from_secs(60), |s| {
-        s["LastProcessingResult"] == "SASL authentication failed" && s["iam_tokens_signed"].as_u64().unwrap_or(0) >= 2
+        s["LastProcessingResult"] == "SASL authentication failed"
+            && s["iam_tokens_signed"].as_u64().unwrap_or(0) >= 2
     })
-    .unwrap_or_else(|| panic!("no refused IAM login with refreshed tokens:\n{}", running.log()));
+    .unwrap_or_else(|| {
+        panic!(
+            "no refused IAM login with refreshed tokens:\n{}",
+            running.log()
+        )
+    });
     let (_, log) = running.terminate(Duration::from_secs(60));
     for canary in ["iam-secret-CANARY-q8Z", "iam-session-CANARY-r2W"] {
-        assert!(!log.contains(canary) && !status.to_string().contains(canary), "{canary} leaked");
+        assert!(
+            !log.contains(canary) && !status.to_string().contains(canary),
+            "{canary} leaked"
+        );
     }
 }

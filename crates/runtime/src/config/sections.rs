@@ -115,7 +115,14 @@ pub(super) fn handler(top: &Obj<'_>, source: &SourceConfig) -> Result<HandlerCon
         return Err(ctx.invalid("handler", "missing", HELP));
     };
     h.check_keys(
-        &["command", "http", "lambda", "noop", "timeout_seconds", "name"],
+        &[
+            "command",
+            "http",
+            "lambda",
+            "noop",
+            "timeout_seconds",
+            "name",
+        ],
         &[],
     )?;
     let chosen: Vec<&str> = ["command", "http", "lambda", "noop"]

@@ -1,8 +1,8 @@
 //! Integration tests of mskgate-runtime (one test binary; one module per area).
 
-mod event;
 mod config;
 mod destination;
+mod event;
 mod invoke;
-mod moto;
 mod kafka_destination;
+mod moto;
