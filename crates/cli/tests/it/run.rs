@@ -870,3 +870,43 @@ fn iam_tokens_are_signed_and_refreshed_and_a_refusing_broker_shows_sasl_failed()
         );
     }
 }
+
+#[test]
+fn run_help_is_stable_and_has_examples() {
+    let out = crate::mskgate(&["run", "--help"]);
+    assert_eq!(crate::code(&out), 0);
+    let help = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        help.contains("Examples:") && help.contains("--config"),
+        "{help}"
+    );
+    crate::snapshot("run-help.txt", &help);
+}
+
+#[test]
+fn run_check_refuses_a_config_with_error_findings_and_accepts_a_good_one() {
+    let work = Work::new();
+    let good = json!({
+        "source": {"SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["127.0.0.1:9"]}},
+                   "Topics": ["orders"], "StartingPosition": "TRIM_HORIZON",
+                   "SelfManagedKafkaEventSourceConfig": {"ConsumerGroupId": "g"},
+                   "MaximumRetryAttempts": 3},
+        "handler": {"noop": {}},
+    });
+    let path = work.write("good.json", &good.to_string());
+    let out = crate::mskgate(&["run", "--config", &path.display().to_string(), "--check"]);
+    assert_eq!(
+        crate::code(&out),
+        0,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // BatchSize outside Lambda's range: the configuration itself is refused (exit 2), naming the key.
+    let mut bad = good.clone();
+    bad["source"]["BatchSize"] = json!(20000);
+    let path = work.write("bad.json", &bad.to_string());
+    let out = crate::mskgate(&["run", "--config", &path.display().to_string(), "--check"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(crate::code(&out), 2, "{err}");
+    assert!(err.contains("BatchSize"), "{err}");
+}
