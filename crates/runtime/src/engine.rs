@@ -723,7 +723,7 @@ async fn process_batch(
     let span = tracing::info_span!("batch", id = batch.id, records = batch.records.len(), partitions = %describe);
     let mut run = BatchRun::from_batch(batch, &shared.retry);
     let mut event: Vec<u8> = Vec::new();
-    let mut last: Option<(ResponseContext, Arc<[u8]>)> = None;
+    let mut last: Option<(ResponseContext, bytes::Bytes)> = None;
     let mut stalled_key: Option<String> = None;
     let mut processed = 0u64;
     while let Some(attempt) = run.next_attempt(now_ms_i64(), random_u64()) {
@@ -749,12 +749,10 @@ async fn process_batch(
                 records.len(),
             )
         };
-        let payload: Arc<[u8]> = Arc::from(event.as_slice());
+        // One copy of the event per attempt, shared (reference-counted) with the destination record.
+        let payload = bytes::Bytes::copy_from_slice(&event);
         let started = std::time::Instant::now();
-        let result = shared
-            .handler
-            .invoke(bytes::Bytes::copy_from_slice(&event))
-            .await;
+        let result = shared.handler.invoke(payload.clone()).await;
         let outcome = match result {
             Ok(inv) => {
                 let (outcome, label) = match &inv.status {
@@ -784,7 +782,7 @@ async fn process_batch(
                         executed_version: "$LATEST".to_owned(),
                         function_error,
                     },
-                    Arc::clone(&payload),
+                    payload,
                 ));
                 outcome
             }
@@ -894,7 +892,7 @@ fn log_discarded(group: &FailedGroup) {
     }
 }
 
-fn failed_batch(group: FailedGroup, last: Option<&(ResponseContext, Arc<[u8]>)>) -> FailedBatch {
+fn failed_batch(group: FailedGroup, last: Option<&(ResponseContext, bytes::Bytes)>) -> FailedBatch {
     let (condition, reason) = match &group.reason {
         RouteReason::RetriesExhausted(r) => {
             (FailureCondition::RetryAttemptsExhausted, r.to_string())
@@ -910,7 +908,7 @@ fn failed_batch(group: FailedGroup, last: Option<&(ResponseContext, Arc<[u8]>)>)
         condition,
         approximate_invoke_count: group.attempts,
         response: last.filter(|_| invoked).map(|(r, _)| r.clone()),
-        payload: last.filter(|_| invoked).map(|(_, p)| Arc::clone(p)),
+        payload: last.filter(|_| invoked).map(|(_, p)| Arc::from(&p[..])),
         reason,
     }
 }
