@@ -129,6 +129,9 @@ pub struct Engine {
     settings: Arc<dyn SettingsSource>,
     shared: Arc<WorkerShared>,
     iam: Option<crate::kafka::IamTokenSource>,
+    /// Settings already loaded by the caller, used for the first consumer instead of loading
+    /// them again.
+    initial: Option<KafkaSettings>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -191,7 +194,16 @@ impl Engine {
             settings,
             shared,
             iam: None,
+            initial: None,
         }
+    }
+
+    /// Starts with `settings` (already loaded, e.g. to learn the bootstrap brokers) instead of
+    /// loading them again; later reconnects load afresh.
+    #[must_use]
+    pub fn with_initial_settings(mut self, settings: KafkaSettings) -> Self {
+        self.initial = Some(settings);
+        self
     }
 
     /// The shared status (what `/status` serves).
@@ -269,6 +281,9 @@ impl Engine {
         let mut backoff = self.options.reconnect_after;
         loop {
             let settings = loop {
+                if let Some(s) = self.initial.take() {
+                    break s;
+                }
                 match self.settings.load().await {
                     Ok(s) => break s,
                     Err(e) => {

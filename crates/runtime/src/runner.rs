@@ -324,8 +324,8 @@ pub async fn run(
         },
         None => EventSource::SelfManaged,
     };
-    // The event names the bootstrap brokers; loading them once here also surfaces a bad secret
-    // before the consumer starts (it is loaded again on every reconnect).
+    // The event names the bootstrap brokers; loading the settings here also surfaces a bad secret
+    // before the consumer starts. The first consumer uses them; every reconnect loads afresh.
     let first = settings.load().await;
     let bootstrap = match &first {
         Ok(s) => s.bootstrap_servers.clone(),
@@ -392,7 +392,10 @@ pub async fn run(
         },
         sdk,
     };
-    let engine = Engine::new(engine_options, settings, encoder, handler, status);
+    let mut engine = Engine::new(engine_options, settings, encoder, handler, status);
+    if let Ok(loaded) = first {
+        engine = engine.with_initial_settings(loaded);
+    }
     let summary = engine.run(shutdown).await;
     let _ = stop_tx.send(true);
     if let Some(task) = metrics_task {
