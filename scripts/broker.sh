@@ -3,6 +3,7 @@
 # its own database file) per listener, stunnel in front of the TLS ones.
 #
 #   scripts/broker.sh start|stop|status
+#   scripts/broker.sh restart NAME [DOWN_SECS]   (fault injection: one tansu broker down and up again)
 #
 # Listeners (public port -> path); every tansu advertises the public port, so clients always come back through it:
 #   PLAINTEXT                 127.0.0.1:$P_PLAIN      (19092) -> tansu plain.db
@@ -28,6 +29,9 @@
 # `start` writes $MSKGATE_BROKER_WORK/ports.env (shell-sourceable) describing every listener, the CA, the client
 # certificates and the SCRAM credentials. Readiness = a Kafka ApiVersions round trip through each listener's own
 # transport. `stop` kills by saved PID (stunnel SIGTERM, tansu SIGINT) and waits for every process to exit.
+# `restart NAME [DOWN_SECS]` (NAME = plain|tls|mtls|scram|sasl_plain) stops that one tansu process as `stop` does,
+# waits DOWN_SECS (default 0), starts it again on the same ports and sqlite file, and waits for its ApiVersions
+# answer; stunnel, the other brokers and the watchdog keep running.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -392,6 +396,33 @@ status() {
   [ $down -eq 0 ]
 }
 
+# restart NAME [DOWN_SECS]: one tansu broker down, then up again on the same ports and storage.
+restart() {
+  local name=${1:-} down=${2:-0} lp ap extra=()
+  [ -f "$W/ports.env" ] || die "not running in $W (no ports.env; run '$0 start' first)"
+  W=$(cd "$W" && pwd)
+  [[ $down =~ ^[0-9]+([.][0-9]+)?$ ]] || die "DOWN_SECS must be a number of seconds, not '$down'"
+  # shellcheck disable=SC1091 # written by write_ports_env
+  . "$W/ports.env"
+  TANSU=$MSKGATE_TANSU
+  case $name in
+    plain) lp=${MSKGATE_PLAINTEXT_BOOTSTRAP##*:} ap=$lp ;;
+    tls) lp=${MSKGATE_TLS_BACKEND##*:} ap=${MSKGATE_TLS_BOOTSTRAP##*:} ;;
+    mtls) lp=${MSKGATE_MTLS_BACKEND##*:} ap=${MSKGATE_MTLS_BOOTSTRAP##*:} ;;
+    scram) lp=${MSKGATE_SCRAM_TLS_BACKEND##*:} ap=${MSKGATE_SCRAM_TLS_BOOTSTRAP##*:} extra=(--authentication) ;;
+    sasl_plain) lp=${MSKGATE_SCRAM_PLAINTEXT_BOOTSTRAP##*:} ap=$lp extra=(--authentication) ;;
+    *) die "restart: NAME must be plain, tls, mtls, scram or sasl_plain, not '$name'" ;;
+  esac
+  pid_of "$name" > /dev/null || die "restart: $name is not running in $W"
+  stop_component "$name" INT
+  say "$name stopped; starting it again in ${down}s"
+  sleep "$down"
+  echo "--- restarted by broker.sh restart" >> "$W/$name.log"
+  tansu_start "$name" "$name" "$lp" "$ap" "${extra[@]}"
+  wait_ready "$name" "$lp" "$name"
+  say "$name ready again on 127.0.0.1:$lp"
+}
+
 # The owner watchdog: poll the owner, then stop everything and drop the sqlite files (logs stay for debugging).
 watchdog() {
   local owner=$1
@@ -406,6 +437,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  restart) restart "${2:-}" "${3:-}" ;;
   __watchdog) watchdog "$2" ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|restart NAME [DOWN_SECS]" >&2; exit 2 ;;
 esac

@@ -82,6 +82,17 @@ impl Listener {
         self as usize
     }
 
+    /// The name of the tansu process behind this listener in `scripts/broker.sh` (its PID and log file).
+    fn component(self) -> &'static str {
+        match self {
+            Listener::Plaintext => "plain",
+            Listener::Tls => "tls",
+            Listener::Mtls => "mtls",
+            Listener::ScramTls => "scram",
+            Listener::ScramPlaintext => "sasl_plain",
+        }
+    }
+
     fn ports_key(self) -> &'static str {
         match self {
             Listener::Plaintext => "MSKGATE_PLAINTEXT_BOOTSTRAP",
@@ -397,6 +408,23 @@ impl Broker {
     /// How long [`Broker::start`] took.
     pub fn startup_time(&self) -> Duration {
         self.startup
+    }
+
+    /// Stops the tansu process behind `listener` (SIGINT, as stopping the set does), waits `down`, then starts
+    /// it again on the same ports and sqlite file and waits until it answers ApiVersions (`scripts/broker.sh
+    /// restart`). stunnel and the other listeners' brokers keep running; topics, records and committed offsets
+    /// survive (sqlite storage). For fault-injection tests: clients see the broker go away and come back.
+    pub fn restart_tansu(&self, listener: Listener, down: Duration) -> Result<(), HarnessError> {
+        let mut command = script_command("restart", &self.work_path);
+        command
+            .arg(listener.component())
+            .arg(format!("{:.3}", down.as_secs_f64()));
+        run(
+            command,
+            "restart",
+            &self.work_path,
+            STOP_TIMEOUT + down + START_TIMEOUT,
+        )
     }
 
     /// Stops the brokers now (what `Drop` does), reporting a failure instead of printing it.

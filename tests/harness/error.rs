@@ -25,7 +25,7 @@ pub enum HarnessError {
     /// `scripts/broker.sh` exited unsuccessfully.
     #[error("scripts/broker.sh {action} failed ({status}); its output ({log}):\n{output}")]
     Script {
-        /// `start` or `stop`.
+        /// `start`, `stop` or `restart`.
         action: &'static str,
         /// The exit status as text.
         status: String,
