@@ -74,6 +74,7 @@ pub(crate) fn run(args: &RunArgs, global: &Global) -> Result<u8> {
             "records_discarded": summary.records_discarded,
             "records_filtered": summary.records_filtered,
             "reconnects": summary.reconnects,
+            "pauses": summary.pauses,
         });
         println!("{json}");
     }

@@ -8,9 +8,15 @@
 //! offsets — exactly the next offset after the batch, per partition — and free its partitions.
 //!
 //! Partitions lost in a rebalance are dropped from the buffer, and a batch in flight for them is
-//! finished but not committed: the new owner redelivers it (at-least-once, like Lambda). A
-//! partition whose buffer grows past a bound is paused until its batches drain, so memory stays
-//! flat under any backlog.
+//! finished but not committed: the new owner redelivers it (at-least-once, like Lambda).
+//!
+//! Memory stays flat under any backlog: while the records buffered for partitions still fetching
+//! reach a bound, the engine stops taking records from the consumer (librdkafka's own prefetch
+//! queue is bounded too) and only dispatches and completes batches. A partition that holds half
+//! that bound and has made no progress for a second (its batch retrying, a slow handler) is
+//! paused, so it cannot hold the others back, and resumed once its buffer has drained to a
+//! quarter. Healthy partitions are never paused: a pause makes librdkafka drop what it had
+//! prefetched and fetch it again.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
@@ -68,8 +74,9 @@ pub struct EngineOptions {
     pub reconnect_after: Duration,
     /// Stop by itself after this long with nothing received and nothing in flight (demos, tests).
     pub stop_when_idle: Option<Duration>,
-    /// Records buffered per partition before fetching from it pauses.
-    pub partition_buffer_limit: usize,
+    /// Records (and filtered entries) buffered for partitions still fetching before the engine
+    /// stops taking records from the consumer; see the module docs for when a partition pauses.
+    pub buffer_limit: usize,
     /// A name for the handler, for logs and destination records.
     pub handler_name: String,
     /// The on-failure destination, opened each time the consumer is built (a `kafka://`
@@ -103,6 +110,8 @@ pub struct RunSummary {
     pub records_filtered: u64,
     /// Times the consumer was rebuilt after authentication failures.
     pub reconnects: u32,
+    /// Times a partition's fetch was paused because its batches were not draining.
+    pub pauses: u64,
 }
 
 /// The parts a worker needs.
@@ -121,6 +130,8 @@ struct Completion {
     processed: u64,
     to_destination: u64,
     discarded: u64,
+    /// The batch gave up its concurrency slot when it started retrying.
+    released: bool,
 }
 
 /// The consumer runtime.
@@ -166,12 +177,31 @@ fn jittered(base: Duration) -> Duration {
 struct Loop {
     batcher: Batcher,
     in_flight: usize,
+    /// Batches in flight that hold a concurrency slot: a batch that is being retried gives its
+    /// slot up, so a failing partition cannot starve the others (it still has its one batch).
+    slots: usize,
     epochs: HashMap<TopicPartition, u64>,
     assigned: BTreeSet<TopicPartition>,
     paused: BTreeSet<TopicPartition>,
+    /// When each partition was assigned or last had a batch dispatched or completed.
+    progress: HashMap<TopicPartition, Instant>,
     committed: BTreeMap<TopicPartition, i64>,
     last_topic: Option<Arc<str>>,
 }
+
+impl Loop {
+    /// Entries buffered for partitions that are not paused.
+    fn fetching_backlog(&self) -> usize {
+        self.batcher
+            .partitions()
+            .filter(|(tp, _)| !self.paused.contains(*tp))
+            .map(|(_, b)| b.records + b.filtered)
+            .sum()
+    }
+}
+
+/// How long a partition holding a large buffer may go without progress before it is paused.
+const STALL: Duration = Duration::from_secs(1);
 
 impl Engine {
     /// An engine for `options`, loading client settings from `settings`, invoking `handler`,
@@ -367,13 +397,16 @@ impl Engine {
         let mut st = Loop {
             batcher: Batcher::new(self.options.batch.clone(), &self.shared.encoder),
             in_flight: 0,
+            slots: 0,
             epochs: HashMap::new(),
             assigned: BTreeSet::new(),
             paused: BTreeSet::new(),
+            progress: HashMap::new(),
             committed: BTreeMap::new(),
             last_topic: None,
         };
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Completion>();
+        let (release_tx, mut release_rx) = mpsc::unbounded_channel::<()>();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let max = self.options.max_concurrency.unwrap_or(1000);
         let mut scaler = Scaler::new(max, self.options.scale_interval);
@@ -391,7 +424,7 @@ impl Engine {
             self.apply_rebalances(&consumer, &mut st, &mut last_activity);
 
             if stopping.is_none() {
-                while st.in_flight < concurrency {
+                while st.slots < concurrency {
                     let Some(batch) = st.batcher.take_ready(std::time::Instant::now()) else {
                         break;
                     };
@@ -400,12 +433,19 @@ impl Engine {
                         .map(|p| (p.clone(), st.epochs.get(p).copied().unwrap_or(0)))
                         .collect();
                     st.in_flight += 1;
+                    st.slots += 1;
+                    let now = Instant::now();
+                    for p in epoch.keys() {
+                        st.progress.insert(p.clone(), now);
+                    }
                     let shared = Arc::clone(&self.shared);
                     let tx = done_tx.clone();
+                    let release = release_tx.clone();
                     let dest = destination.clone();
                     let stop = stop_rx.clone();
                     tokio::spawn(async move {
-                        let completion = process_batch(shared, dest, batch, epoch, stop).await;
+                        let completion =
+                            process_batch(shared, dest, batch, epoch, stop, release).await;
                         let _ = tx.send(completion);
                     });
                 }
@@ -456,6 +496,10 @@ impl Engine {
                 failing_since = None;
             }
 
+            summary.pauses += self.pause_stalled(&consumer, &mut st);
+            // Backpressure: with this much buffered, take no more records until batches drain.
+            let taking = st.fetching_backlog() < self.options.buffer_limit;
+
             let tick = Instant::now() + Duration::from_millis(250);
             let deadline = st
                 .batcher
@@ -471,11 +515,17 @@ impl Engine {
                 }
                 Some(done) = done_rx.recv() => {
                     st.in_flight -= 1;
+                    if !done.released {
+                        st.slots -= 1;
+                    }
                     self.complete(&consumer, &mut st, done, summary);
                     self.resume_drained(&consumer, &mut st);
                     last_activity = Instant::now();
                 }
-                msg = consumer.recv() => {
+                Some(()) = release_rx.recv() => {
+                    st.slots -= 1;
+                }
+                msg = consumer.recv(), if taking => {
                     match msg {
                         Ok(m) => {
                             if stopping.is_none() {
@@ -489,7 +539,6 @@ impl Engine {
                                         None => break,
                                     }
                                 }
-                                self.pause_full(&consumer, &mut st);
                                 if self.shared.status.state().is_connection_failure() {
                                     self.shared.status.set_state(ProcessingState::Ok, None);
                                 }
@@ -538,8 +587,10 @@ impl Engine {
         for event in consumer.context().take_events() {
             match event {
                 RebalanceEvent::Assigned(parts) => {
+                    let now = Instant::now();
                     for p in parts {
                         *st.epochs.entry(p.clone()).or_default() += 1;
+                        st.progress.insert(p.clone(), now);
                         st.assigned.insert(p);
                     }
                     *last_activity = Instant::now();
@@ -556,6 +607,7 @@ impl Engine {
                         *st.epochs.entry(p.clone()).or_default() += 1;
                         st.assigned.remove(&p);
                         st.paused.remove(&p);
+                        st.progress.remove(&p);
                         st.committed.remove(&p);
                     }
                 }
@@ -606,29 +658,52 @@ impl Engine {
         tracing::warn!(error = %reason, "consume error");
     }
 
-    fn pause_full(&self, consumer: &StreamConsumer<RuntimeContext>, st: &mut Loop) {
-        let limit = self.options.partition_buffer_limit;
+    /// Pauses partitions that hold half the buffer bound and made no progress for [`STALL`];
+    /// returns how many.
+    fn pause_stalled(&self, consumer: &StreamConsumer<RuntimeContext>, st: &mut Loop) -> u64 {
+        let bound = self.options.buffer_limit / 2;
+        let now = Instant::now();
+        let stalled: Vec<TopicPartition> = st
+            .batcher
+            .partitions()
+            .filter(|(tp, b)| {
+                b.records + b.filtered >= bound
+                    && st.assigned.contains(*tp)
+                    && !st.paused.contains(*tp)
+                    && st
+                        .progress
+                        .get(*tp)
+                        .is_some_and(|t| now.duration_since(*t) >= STALL)
+            })
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        if stalled.is_empty() {
+            return 0;
+        }
+        let paused = stalled.len() as u64;
         let mut tpl = TopicPartitionList::new();
-        for tp in &st.assigned {
-            if !st.paused.contains(tp) && st.batcher.buffered(tp).records >= limit {
-                tpl.add_partition(&tp.topic, tp.partition);
-                st.paused.insert(tp.clone());
-            }
+        for tp in stalled {
+            tpl.add_partition(&tp.topic, tp.partition);
+            st.paused.insert(tp);
         }
-        if tpl.count() > 0 {
-            tracing::debug!(partitions = tpl.count(), "buffer full: pausing fetch");
-            if let Err(e) = consumer.pause(&tpl) {
-                tracing::debug!(error = %e, "pause");
-            }
+        tracing::debug!(
+            partitions = tpl.count(),
+            "a partition's batches are not draining: pausing its fetch"
+        );
+        if let Err(e) = consumer.pause(&tpl) {
+            tracing::debug!(error = %e, "pause");
         }
+        paused
     }
 
+    /// Resumes paused partitions whose buffer has drained to a quarter of the bound.
     fn resume_drained(&self, consumer: &StreamConsumer<RuntimeContext>, st: &mut Loop) {
-        let limit = self.options.partition_buffer_limit / 2;
+        let bound = self.options.buffer_limit / 4;
         let mut tpl = TopicPartitionList::new();
         let batcher = &st.batcher;
         st.paused.retain(|tp| {
-            if batcher.buffered(tp).records <= limit {
+            let b = batcher.buffered(tp);
+            if b.records + b.filtered <= bound {
                 tpl.add_partition(&tp.topic, tp.partition);
                 false
             } else {
@@ -670,6 +745,10 @@ impl Engine {
             && let Err(e) = consumer.commit(&tpl, CommitMode::Async)
         {
             tracing::warn!(error = %e, "could not commit offsets; the next commit covers them");
+        }
+        let now = Instant::now();
+        for tp in &done.partitions {
+            st.progress.insert(tp.clone(), now);
         }
         st.batcher.complete_partitions(done.partitions.iter());
     }
@@ -720,6 +799,7 @@ async fn process_batch(
     batch: Batch,
     epoch: BTreeMap<TopicPartition, u64>,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    release: mpsc::UnboundedSender<()>,
 ) -> Completion {
     let partitions: Vec<TopicPartition> = batch.topic_partitions().cloned().collect();
     let describe = batch
@@ -741,6 +821,7 @@ async fn process_batch(
     let mut last: Option<(ResponseContext, bytes::Bytes)> = None;
     let mut stalled_key: Option<String> = None;
     let mut processed = 0u64;
+    let mut released = false;
     while let Some(attempt) = run.next_attempt(now_ms_i64(), random_u64()) {
         if !attempt.delay.is_zero() {
             tokio::select! {
@@ -753,6 +834,10 @@ async fn process_batch(
         }
         if attempt.retry > 0 {
             shared.status.metrics().retries.inc();
+            if !released {
+                // Retrying: give the concurrency slot to other partitions' batches.
+                released = release.send(()).is_ok();
+            }
         }
         let (first_key, first_offset, n) = {
             let records = run.attempt_records(&attempt);
@@ -898,6 +983,7 @@ async fn process_batch(
         processed,
         to_destination,
         discarded,
+        released,
     }
 }
 

@@ -37,6 +37,9 @@ pub struct RunOptions {
     pub status: Option<Arc<Status>>,
     /// How long an authentication failure lasts before credentials are reloaded (default 30 s).
     pub reconnect_after: Option<Duration>,
+    /// Records buffered before the engine stops taking more (default `max(10 × BatchSize,
+    /// 20000)`; see [`crate::engine`] for when a partition is paused).
+    pub buffer_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for RunOptions {
@@ -369,7 +372,10 @@ pub async fn run(
         shutdown_timeout: config.shutdown_timeout,
         reconnect_after: options.reconnect_after.unwrap_or(Duration::from_secs(30)),
         stop_when_idle: options.stop_when_idle,
-        partition_buffer_limit: (batch_size * 10).max(20_000),
+        buffer_limit: options
+            .buffer_limit
+            .unwrap_or((batch_size * 10).max(20_000))
+            .max(batch_size),
         handler_name: config.handler.name.clone(),
         destination: config.on_failure.clone(),
         mapping: MappingInfo {
