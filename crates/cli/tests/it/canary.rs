@@ -17,6 +17,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use crate::{code, repo};
 
@@ -966,5 +967,161 @@ fn run_check_leaks_no_secret() {
             runs.push(r);
         }
         c.assert_clean(&runs);
+    }
+}
+
+/// `mskgate run` against the harness brokers, at the most verbose level, on its failure paths:
+/// SCRAM refused (canary password), mTLS with the canary-encrypted key and a handler that always
+/// fails (records go to the on-failure destination), IAM with canary AWS keys (the broker
+/// refuses the tokens), and SCRAM accepted (the harness password must not appear either). While
+/// each runs, `/metrics`, `/status` and `/health` are read; the logs, those bodies and the
+/// destination file must hold no canary.
+#[test]
+fn run_against_live_brokers_leaks_no_secret_in_logs_metrics_status_or_destination() {
+    use mskgate_e2e::{Broker, Listener, unique_name};
+    use serde_json::json;
+
+    use crate::run::{
+        Work, config, free_port, http_get, out, produce, start, topic, wait_for_status,
+    };
+
+    let c = Canaries::new();
+    let broker = Broker::shared();
+    let mut forbidden = c.forbidden();
+    forbidden.push(broker.expose_scram_password().to_owned());
+    let iam_env = [
+        ("AWS_ACCESS_KEY_ID", "AKIDCANARYEXAMPLE".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", c.aws_secret.clone()),
+        ("AWS_SESSION_TOKEN", c.aws_session.clone()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ("AWS_CONFIG_FILE", "/dev/null".to_owned()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null".to_owned()),
+    ];
+    let root_uri = "arn:aws:secretsmanager:us-east-1:123456789012:secret:root-ca";
+    let client_uri = "arn:aws:secretsmanager:us-east-1:123456789012:secret:client-cert";
+    let root = json!({"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": root_uri});
+
+    for level in LOG_LEVELS {
+        let (extra, env): (&[&str], Vec<(&str, String)>) = match level {
+            Verbosity::Flag => (&["-vvv"], Vec::new()),
+            Verbosity::Env => (&[], vec![("MSKGATE_LOG", "trace".to_owned())]),
+        };
+        let cases = [
+            "scram-refused",
+            "mtls-failing-handler",
+            "iam-refused",
+            "scram-ok",
+        ];
+        for case in cases {
+            let work = Work::new();
+            let port = free_port();
+            let metrics = json!({"listen": format!("127.0.0.1:{port}")});
+            let (listener, source, top, wanted): (Listener, _, _, fn(&serde_json::Value) -> bool) =
+                match case {
+                    "scram-refused" => (
+                        Listener::ScramTls,
+                        json!({}),
+                        json!({"metrics": metrics}),
+                        |s| s["LastProcessingResult"] == "SASL authentication failed",
+                    ),
+                    "mtls-failing-handler" => (
+                        Listener::Mtls,
+                        json!({"MaximumRetryAttempts": 1}),
+                        json!({"metrics": metrics,
+                               "on_failure_file": work.path("failed.jsonl").display().to_string(),
+                               "secrets": {
+                            root_uri: format!("file:{}", work.path("root-ca.json").display()),
+                            client_uri: format!("file:{}", c.path("mtls-encrypted.json").display())}}),
+                        // Then the destination file is waited for below.
+                        |s| {
+                            s["assigned_partitions"]
+                                .as_array()
+                                .is_some_and(|a| !a.is_empty())
+                        },
+                    ),
+                    "iam-refused" => (
+                        Listener::ScramTls,
+                        json!({"SourceAccessConfigurations": [root, {"Type": "IAM_AUTH"}]}),
+                        json!({"metrics": metrics, "aws": {"region": "us-east-1"},
+                               "iam": {"token_lifetime_seconds": 5},
+                               "secrets": {root_uri: format!("file:{}", work.path("root-ca.json").display())}}),
+                        |s| {
+                            s["LastProcessingResult"] == "SASL authentication failed"
+                                && s["iam_tokens_signed"].as_u64().unwrap_or(0) >= 2
+                        },
+                    ),
+                    _ => (
+                        Listener::ScramTls,
+                        json!({}),
+                        json!({"metrics": metrics}),
+                        |s| s["records_processed"].as_u64().unwrap_or(0) >= 3,
+                    ),
+                };
+            let topic = topic(listener, "canary-run", 1);
+            produce(listener, &topic, &[out(0, "a"), out(0, "b"), out(0, "c")]);
+            let cfg = config(listener, &work, &topic, &unique_name("g"), source, top);
+            if case == "scram-refused" {
+                work.write(
+                    "scram.json",
+                    &json!({"username": broker.scram_user(), "password": c.value("scram-pw")})
+                        .to_string(),
+                );
+            }
+            let mut env = env.clone();
+            env.extend(iam_env.iter().cloned());
+            if case == "mtls-failing-handler" {
+                env.push(("FAIL_RATE", "1".to_owned()));
+            }
+            let what = format!("{level:?} mskgate run ({case})");
+            let running = start(&work, &cfg, extra, &env);
+            let status = wait_for_status(port, Duration::from_secs(90), wanted)
+                .unwrap_or_else(|| panic!("{what}: never reached its state:\n{}", running.log()));
+            if case == "mtls-failing-handler" {
+                let deadline = std::time::Instant::now() + Duration::from_secs(90);
+                while std::fs::read_to_string(work.path("failed.jsonl"))
+                    .map_or(true, |t| t.lines().count() == 0)
+                    && std::time::Instant::now() < deadline
+                {
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+            }
+            let bodies: Vec<String> = ["/metrics", "/status", "/health"]
+                .iter()
+                .map(|p| http_get(port, p).map(|(_, b)| b).unwrap_or_default())
+                .collect();
+            assert!(
+                bodies[0].contains("mskgate_"),
+                "{what}: /metrics answered no metrics"
+            );
+            let (_, log) = running.terminate(Duration::from_secs(60));
+            assert!(
+                log.contains("TRACE") || log.contains("DEBUG"),
+                "{what}: the verbosity did not take effect"
+            );
+            let destination =
+                std::fs::read_to_string(work.path("failed.jsonl")).unwrap_or_default();
+            if case == "mtls-failing-handler" {
+                assert!(
+                    destination.lines().count() >= 1,
+                    "{what}: nothing reached the destination:\n{log}"
+                );
+            }
+            let outputs = [
+                ("stderr", log),
+                ("/status", status.to_string()),
+                ("/metrics", bodies[0].clone()),
+                ("/status (again)", bodies[1].clone()),
+                ("/health", bodies[2].clone()),
+                ("on-failure destination", destination),
+            ];
+            for (where_, text) in &outputs {
+                for (i, f) in forbidden.iter().enumerate() {
+                    assert!(
+                        !text.contains(f.as_str()),
+                        "{what}: {where_} leaks canary #{i} (0: a CANARY value, 1-2: a percent-encoded AWS secret, last: the harness SCRAM password, else key material)"
+                    );
+                }
+            }
+        }
     }
 }
