@@ -565,51 +565,31 @@ pub(crate) fn poison_bounded(counts: &Counts, row: &mut Row) -> Result<()> {
     Ok(())
 }
 
-/// (f, infinite) The group first consumes 10 records per partition (so every partition has a committed
-/// offset), then a backlog with one poison record at partition 2 offset 17 arrives; `MaximumRetryAttempts`
-/// -1 and `ReportBatchItemFailures` (the handler names the poison record). Checked while it runs: `/status`
-/// says "PROBLEM: Function call failed" with partition 2 stalled, every record of partitions 0, 1, 3 and
-/// partition 2's offsets below 17 are delivered, none of partition 2 from offset 17 on; after SIGTERM
-/// partition 2's committed offset is exactly 17, the others at their end. Then the handler is fixed and a
+/// (f, infinite) A backlog with one poison record at partition 2 offset 7; `MaximumRetryAttempts` -1 and
+/// `ReportBatchItemFailures` (the handler names the poison record). Checked while it runs: `/status` says
+/// "PROBLEM: Function call failed" with partition 2 stalled, every record of partitions 0, 1, 3 and
+/// partition 2's offsets below 7 are delivered, none of partition 2 from offset 7 on; after SIGTERM
+/// partition 2's committed offset is exactly 7, the others at their end. Then the handler is fixed and a
 /// new process delivers the rest: lost = 0 over all.
 ///
-/// The stalled batch keeps its batch slot while it retries, and concurrency starts at 1: the other
-/// partitions get a slot only when the scaler adds one (total lag above 100 at an evaluation; lag counts
-/// only partitions with a committed offset). Hence the warm-up and `concurrency.scale_interval_seconds` 1.
-/// `MSKGATE_FAULTS_STARVATION=1` runs it without either (a fresh group, default scaling): the other
-/// partitions are then never delivered while partition 2 is stalled (reported in `docs/reliability.md`).
+/// A fresh group with default scaling (concurrency 1 at the start): the stalled batch gives up its
+/// concurrency slot when it starts retrying, so the other partitions go on (before that fix, one poison
+/// record stopped every partition of the process; `docs/reliability.md`).
 pub(crate) fn poison_infinite(counts: &Counts, row: &mut Row) -> Result<()> {
     let broker = Broker::shared();
-    let starvation = std::env::var("MSKGATE_FAULTS_STARVATION").as_deref() == Ok("1");
     let mut max_concurrency = 0;
     for run in 0..counts.f_runs {
         with_work(|work| {
             let mut topic =
                 Topic::create(broker, Listener::Plaintext, &format!("g{run}"), PARTITIONS)?;
             let group = unique_name("faults-g");
-            let warm: usize = if starvation { 0 } else { 10 };
-            if !starvation {
-                topic.produce(4 * warm)?;
-                let port = free_port()?;
-                let cfg = config(work, &topic, &group, "g-warm", port, json!({}), json!({}))?;
-                let code = start(
-                    work,
-                    &cfg,
-                    &format!("g{run}-warm"),
-                    port,
-                    &["--stop-when-idle", "3"],
-                    &[],
-                )?
-                .wait(DRAIN)?;
-                ensure!(code == 0, "the warm-up run exited {code}");
-            }
-            let stall_at = i64::try_from(warm + 7)?;
-            let poison_id = (warm + 7) * 4 + 2;
+            let stall_at = 7;
+            let poison_id = 7 * 4 + 2;
             // Enough records that the lag stays above the scaler's threshold (100) once partition 2 stalls.
             let values = topic.produce_with(counts.f_records * 3, |id| {
                 (id == poison_id).then(|| format!("poison-g{run}-{id:06}"))
             })?;
-            let poison = values[poison_id - 4 * warm].clone();
+            let poison = values[poison_id].clone();
             ensure!(
                 topic.produced.records[&poison] == (2, stall_at),
                 "poison not at 2/{stall_at}"
@@ -622,11 +602,7 @@ pub(crate) fn poison_infinite(counts: &Counts, row: &mut Row) -> Result<()> {
                 .map(|(v, _)| v.clone())
                 .collect();
             let port = free_port()?;
-            let top = if starvation {
-                json!({"shutdown_timeout_seconds": 3})
-            } else {
-                json!({"shutdown_timeout_seconds": 3, "concurrency": {"scale_interval_seconds": 1}})
-            };
+            let top = json!({"shutdown_timeout_seconds": 3});
             let cfg = config(
                 work,
                 &topic,
@@ -692,8 +668,7 @@ pub(crate) fn poison_infinite(counts: &Counts, row: &mut Row) -> Result<()> {
         })?;
     }
     row.notes.push(format!(
-        "warm group, stalled at partition 2 offset 17: /status \"PROBLEM: Function call failed\", partition 2 listed as stalled; other partitions delivered (concurrency {max_concurrency} while stalled); committed 17; handler fixed → rest delivered{}",
-        if starvation { " (STARVATION variant: fresh group, default scaling)" } else { "" }
+        "fresh group, default scaling, stalled at partition 2 offset 7: /status \"PROBLEM: Function call failed\", partition 2 listed as stalled; other partitions delivered (concurrency {max_concurrency} while stalled); committed 7; handler fixed → rest delivered"
     ));
     Ok(())
 }
