@@ -7,6 +7,10 @@
 //!     cargo bench -p mskgate --bench consume            # 1,000,000 records of ~100 B
 //!     MSKGATE_BENCH_RECORDS=200000 cargo bench -p mskgate --bench consume
 //!
+//! Soak (issue 6 §5): `MSKGATE_BENCH_SOAK_SECS=600 cargo bench -p mskgate --bench consume` runs
+//! a producer at full speed and `mskgate run` (no-op handler) consuming the same topic for that
+//! long, and prints a sample every 10 s: throughput, RSS, open file descriptors, threads.
+//!
 //! Needs tansu built with the `dynostore` feature (scripts/install-test-deps.sh with
 //! MSKGATE_TANSU_FEATURES=libsql,dynostore) and the test venv (confluent-kafka).
 
@@ -25,6 +29,10 @@ use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedPr
 use serde_json::{Value, json};
 
 const PARTITIONS: i32 = 4;
+/// How far the soak's producer runs ahead of the consumer.
+const SOAK_BACKLOG: u64 = 200_000;
+/// The soak's producer waits while the machine has less memory available than this.
+const SOAK_MIN_FREE_MB: u64 = 3_000;
 
 fn main() {
     if let Ok(mode) = std::env::var("MSKGATE_BENCH_CHILD") {
@@ -53,6 +61,20 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let broker = Broker::start().expect("harness broker");
+    if let Some(secs) = std::env::var("MSKGATE_BENCH_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    {
+        // The memory:// engine (the ceiling): tansu 0.6.0's sqlite engine stalled here for
+        // minutes at full CPU ingesting a 200,000-record burst.
+        let bootstrap = broker
+            .memory_bootstrap()
+            .expect("no memory:// broker: build tansu with --features libsql,dynostore")
+            .to_owned();
+        soak(&bootstrap, Duration::from_secs(secs));
+        broker.stop().expect("stop broker");
+        return;
+    }
     let bootstrap = broker
         .memory_bootstrap()
         .expect("no memory:// broker: build tansu with --features libsql,dynostore (MSKGATE_TANSU_FEATURES)")
@@ -150,40 +172,174 @@ fn create_topic(bootstrap: &str, topic: &str) {
     std::thread::sleep(Duration::from_millis(500));
 }
 
-fn preload(bootstrap: &str, topic: &str, n: u64) -> Duration {
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+fn producer(bootstrap: &str) -> ThreadedProducer<DefaultProducerContext> {
+    ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "20")
         .set("batch.size", "1000000")
         .set("queue.buffering.max.messages", "1000000")
         .create()
-        .expect("producer");
-    let started = Instant::now();
-    let value = "x".repeat(90);
-    for i in 0..n {
-        let key = format!("key-{:06}", i % 100_000);
-        let payload = format!("{i:09}{value}");
-        let headers = OwnedHeaders::new().insert(Header {
-            key: "trace",
-            value: Some(b"abc123"),
-        });
-        let mut rec = BaseRecord::to(topic)
-            .partition((i % PARTITIONS as u64) as i32)
-            .key(&key)
-            .payload(&payload)
-            .headers(headers);
-        loop {
-            match producer.send(rec) {
-                Ok(()) => break,
-                Err((_, r)) => {
-                    rec = r;
-                    producer.poll(Duration::from_millis(10));
-                }
+        .expect("producer")
+}
+
+/// Sends record number `i` (~100 B value, a key, one header), waiting while the queue is full.
+fn send(producer: &ThreadedProducer<DefaultProducerContext>, topic: &str, i: u64, value: &str) {
+    let key = format!("key-{:06}", i % 100_000);
+    let payload = format!("{i:09}{value}");
+    let headers = OwnedHeaders::new().insert(Header {
+        key: "trace",
+        value: Some(b"abc123"),
+    });
+    let mut rec = BaseRecord::to(topic)
+        .partition((i % PARTITIONS as u64) as i32)
+        .key(&key)
+        .payload(&payload)
+        .headers(headers);
+    loop {
+        match producer.send(rec) {
+            Ok(()) => break,
+            Err((_, r)) => {
+                rec = r;
+                producer.poll(Duration::from_millis(10));
             }
         }
     }
+}
+
+fn preload(bootstrap: &str, topic: &str, n: u64) -> Duration {
+    let producer = producer(bootstrap);
+    let started = Instant::now();
+    let value = "x".repeat(90);
+    for i in 0..n {
+        send(&producer, topic, i, &value);
+    }
     producer.flush(Duration::from_secs(300)).expect("flush");
     started.elapsed()
+}
+
+/// Issue 6 §5: a producer keeping a backlog of up to [`SOAK_BACKLOG`] records and `mskgate run`
+/// draining the same topic for `length`; a sample every 10 s of the consumer's throughput, RSS,
+/// open file descriptors and threads. The memory:// broker keeps every record in RAM (~150 B
+/// each), so the producer also waits while the machine has less than [`SOAK_MIN_FREE_MB`] free.
+fn soak(bootstrap: &str, length: Duration) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+    let topic = unique_name("soak");
+    create_topic(bootstrap, &topic);
+    let stop = Arc::new(AtomicBool::new(false));
+    let produced = Arc::new(AtomicU64::new(0));
+    let (mut child, port) = spawn_mskgate(bootstrap, &topic, 0);
+    let pid = child.id();
+    let begun = Instant::now();
+    while status_processed(port).is_none() {
+        assert!(
+            begun.elapsed() < Duration::from_secs(60),
+            "mskgate run did not answer /status"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let writer = {
+        let (stop, produced) = (Arc::clone(&stop), Arc::clone(&produced));
+        let (bootstrap, topic) = (bootstrap.to_owned(), topic.clone());
+        std::thread::spawn(move || {
+            let producer = producer(&bootstrap);
+            let value = "x".repeat(90);
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                if i % 10_000 == 0 {
+                    // Keep the consumer behind by at most SOAK_BACKLOG records.
+                    while !stop.load(Ordering::Relaxed)
+                        && (i > status_processed(port).unwrap_or(0) + SOAK_BACKLOG
+                            || mem_available_mb() < SOAK_MIN_FREE_MB)
+                    {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+                send(&producer, &topic, i, &value);
+                i += 1;
+                produced.store(i, Ordering::Relaxed);
+            }
+            let _ = producer.flush(Duration::from_secs(60));
+        })
+    };
+    println!(
+        "soak: {} s, a producer keeping up to {SOAK_BACKLOG} records ahead, mskgate run (no-op handler) on {PARTITIONS} partitions",
+        length.as_secs()
+    );
+    println!();
+    println!(
+        "| t s | produced | processed | rec/s (last 10 s) | RSS MB | fds | threads | machine free MB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let started = Instant::now();
+    let mut last = (started, status_processed(port).unwrap_or(0));
+    let mut rows: Vec<(f64, f64, usize, usize)> = Vec::new();
+    while started.elapsed() < length {
+        std::thread::sleep(Duration::from_secs(10));
+        let now = Instant::now();
+        let processed = status_processed(port).unwrap_or(last.1);
+        let rate = (processed - last.1) as f64 / (now - last.0).as_secs_f64();
+        let (rss, fds, threads) = (proc_rss_mb(pid), proc_fds(pid), proc_threads(pid));
+        println!(
+            "| {:.0} | {} | {processed} | {rate:.0} | {rss:.1} | {fds} | {threads} | {} |",
+            started.elapsed().as_secs_f64(),
+            produced.load(Ordering::Relaxed),
+            mem_available_mb(),
+        );
+        rows.push((rate, rss, fds, threads));
+        last = (now, processed);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let _ = writer.join();
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    // After the first minute (warm-up): the spread of throughput, RSS growth, fd/thread growth.
+    let steady: Vec<_> = rows.iter().skip(6).collect();
+    if steady.len() < 2 {
+        println!("soak too short for a verdict (needs more than 70 s)");
+        return;
+    }
+    let mut rates: Vec<f64> = steady.iter().map(|r| r.0).collect();
+    rates.sort_by(f64::total_cmp);
+    let (first, last) = (steady[0], steady[steady.len() - 1]);
+    let max_rss = steady.iter().map(|r| r.1).fold(0.0, f64::max);
+    println!();
+    println!(
+        "after the first minute: rec/s min {:.0} / median {:.0} / max {:.0}; RSS {:.1} → {:.1} MB (max {max_rss:.1}); fds {} → {}; threads {} → {}",
+        rates[0],
+        rates[rates.len() / 2],
+        rates[rates.len() - 1],
+        first.1,
+        last.1,
+        first.2,
+        last.2,
+        first.3,
+        last.3,
+    );
+}
+
+fn mem_available_mb() -> u64 {
+    let info = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    info.lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(u64::MAX, |kb| kb / 1024)
+}
+
+fn proc_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+fn proc_threads(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// Variant (a): subscribe, poll, touch each record, commit every 100 records asynchronously.
