@@ -13,6 +13,10 @@
 # (the input is saved under fuzz/artifacts/<target>/ — turn it into a regression test in the crate
 # that owns the parser, see docs/reliability.md), 2 on a build or usage error.
 #
+# Targets: those of fuzz/. The runtime's targets (fuzz/runtime/) cannot be built this way: the
+# crate pulls in rdkafka-sys, whose librdkafka configure fails under cargo-fuzz's sanitizer
+# environment (docs/reliability.md); CI compiles them with cargo check.
+#
 # Toolchain: nightly when rustup has it (as docs/fuzzing.md says); otherwise the pinned stable
 # toolchain with RUSTC_BOOTSTRAP=1, which accepts the sanitizer flags cargo-fuzz passes.
 # cargo-fuzz comes from scripts/install-ci-tools.sh --fuzz (crates.io, cached in ~/.cache/mskgate).
