@@ -274,7 +274,7 @@ fn soak(bootstrap: &str, length: Duration) {
     println!("|---|---|---|---|---|---|---|---|");
     let started = Instant::now();
     let mut last = (started, status_processed(port).unwrap_or(0));
-    let mut rows: Vec<(f64, f64, usize, usize)> = Vec::new();
+    let mut rows: Vec<(f64, f64, usize, u64)> = Vec::new();
     while started.elapsed() < length {
         std::thread::sleep(Duration::from_secs(10));
         let now = Instant::now();
@@ -321,25 +321,25 @@ fn soak(bootstrap: &str, length: Duration) {
     );
 }
 
+/// The number after `key` in a `/proc` file of `key: value [unit]` lines (`/proc/meminfo`,
+/// `/proc/<pid>/status`).
+fn proc_field(path: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
 fn mem_available_mb() -> u64 {
-    let info = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    info.lines()
-        .find_map(|l| l.strip_prefix("MemAvailable:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-        .map_or(u64::MAX, |kb| kb / 1024)
+    proc_field("/proc/meminfo", "MemAvailable").map_or(u64::MAX, |kb| kb / 1024)
 }
 
 fn proc_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
 }
 
-fn proc_threads(pid: u32) -> usize {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+fn proc_threads(pid: u32) -> u64 {
+    proc_field(&format!("/proc/{pid}/status"), "Threads").unwrap_or(0)
 }
 
 /// Variant (a): subscribe, poll, touch each record, commit every 100 records asynchronously.
@@ -467,12 +467,36 @@ fn proc_cpu_s(pid: u32) -> f64 {
 }
 
 fn proc_rss_mb(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
+    #[allow(clippy::cast_precision_loss)]
+    proc_field(&format!("/proc/{pid}/status"), "VmRSS").map_or(0.0, |kb| kb as f64 / 1024.0)
+}
+
+/// A process's RSS while it drains: the maximum seen and one sample a second.
+struct RssSampler {
+    pid: u32,
+    max: f64,
+    samples: Vec<f64>,
+    last: Instant,
+}
+
+impl RssSampler {
+    fn new(pid: u32) -> Self {
+        Self {
+            pid,
+            max: 0.0,
+            samples: Vec::new(),
+            last: Instant::now(),
+        }
+    }
+
+    fn sample(&mut self) {
+        let rss = proc_rss_mb(self.pid);
+        self.max = self.max.max(rss);
+        if self.last.elapsed() >= Duration::from_secs(1) {
+            self.samples.push(rss);
+            self.last = Instant::now();
+        }
+    }
 }
 
 fn status_processed(port: u16) -> Option<u64> {
@@ -488,9 +512,7 @@ fn status_processed(port: u16) -> Option<u64> {
 
 fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Result {
     let pid = child.id();
-    let mut samples = Vec::new();
-    let mut max_rss: f64 = 0.0;
-    let mut last_sample = Instant::now();
+    let mut rss = RssSampler::new(pid);
     let started = Instant::now();
     let (wall, records) = match report {
         Report::Stdout => {
@@ -505,12 +527,7 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
                 if let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
                     break line;
                 }
-                let rss = proc_rss_mb(pid);
-                max_rss = max_rss.max(rss);
-                if last_sample.elapsed() >= Duration::from_secs(1) {
-                    samples.push(rss);
-                    last_sample = Instant::now();
-                }
+                rss.sample();
                 assert!(
                     started.elapsed() < Duration::from_secs(900),
                     "{name}: no result after 15 min"
@@ -536,12 +553,7 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
                     done = Instant::now();
                     break;
                 }
-                let rss = proc_rss_mb(pid);
-                max_rss = max_rss.max(rss);
-                if last_sample.elapsed() >= Duration::from_secs(1) {
-                    samples.push(rss);
-                    last_sample = Instant::now();
-                }
+                rss.sample();
                 assert!(
                     started.elapsed() < Duration::from_secs(900),
                     "{name}: stuck at {p} records"
@@ -552,7 +564,7 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
         }
     };
     let cpu_s = proc_cpu_s(pid);
-    max_rss = max_rss.max(proc_rss_mb(pid));
+    rss.max = rss.max.max(proc_rss_mb(pid));
     drop(child.stdin.take());
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -567,7 +579,7 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
         records,
         wall,
         cpu_s,
-        max_rss_mb: max_rss,
-        samples,
+        max_rss_mb: rss.max,
+        samples: rss.samples,
     }
 }
