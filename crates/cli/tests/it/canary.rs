@@ -387,24 +387,30 @@ Resources:
 
     /// Fails naming the run and the kind of value that leaked (never the value itself).
     fn assert_clean(&self, runs: &[Run]) {
-        let forbidden = self.forbidden();
         for r in runs {
-            let all = r.all();
-            for (i, f) in forbidden.iter().enumerate() {
-                assert!(
-                    !all.contains(f.as_str()),
-                    "{}: output leaks canary #{i} ({}); exit {:?}",
-                    r.what,
-                    if i == 0 {
-                        "a CANARY value"
-                    } else if i <= 2 {
-                        "a percent-encoded AWS secret"
-                    } else {
-                        "key material or the IAM token"
-                    },
-                    r.out.status.code()
-                );
-            }
+            let what = format!("{}: output (exit {:?})", r.what, r.out.status.code());
+            self.assert_no_leak(&what, &r.all(), &[]);
+        }
+    }
+
+    /// Fails naming `what` and the kind of value that leaked (never the value itself) when
+    /// `text` holds a canary, or one of `also` (a label and a value that must not appear either).
+    fn assert_no_leak(&self, what: &str, text: &str, also: &[(&str, &str)]) {
+        for (i, f) in self.forbidden().iter().enumerate() {
+            assert!(
+                !text.contains(f.as_str()),
+                "{what} leaks canary #{i} ({})",
+                if i == 0 {
+                    "a CANARY value"
+                } else if i <= 2 {
+                    "a percent-encoded AWS secret"
+                } else {
+                    "key material or the IAM token"
+                }
+            );
+        }
+        for (label, value) in also {
+            assert!(!text.contains(value), "{what} leaks {label}");
         }
     }
 }
@@ -987,8 +993,7 @@ fn run_against_live_brokers_leaks_no_secret_in_logs_metrics_status_or_destinatio
 
     let c = Canaries::new();
     let broker = Broker::shared();
-    let mut forbidden = c.forbidden();
-    forbidden.push(broker.expose_scram_password().to_owned());
+    let harness_password = [("the harness SCRAM password", broker.expose_scram_password())];
     let iam_env = [
         ("AWS_ACCESS_KEY_ID", "AKIDCANARYEXAMPLE".to_owned()),
         ("AWS_SECRET_ACCESS_KEY", c.aws_secret.clone()),
@@ -1115,12 +1120,7 @@ fn run_against_live_brokers_leaks_no_secret_in_logs_metrics_status_or_destinatio
                 ("on-failure destination", destination),
             ];
             for (where_, text) in &outputs {
-                for (i, f) in forbidden.iter().enumerate() {
-                    assert!(
-                        !text.contains(f.as_str()),
-                        "{what}: {where_} leaks canary #{i} (0: a CANARY value, 1-2: a percent-encoded AWS secret, last: the harness SCRAM password, else key material)"
-                    );
-                }
+                c.assert_no_leak(&format!("{what}: {where_}"), text, &harness_password);
             }
         }
     }
