@@ -583,8 +583,9 @@ pub(crate) fn poison_infinite(counts: &Counts, row: &mut Row) -> Result<()> {
             let mut topic =
                 Topic::create(broker, Listener::Plaintext, &format!("g{run}"), PARTITIONS)?;
             let group = unique_name("faults-g");
-            let stall_at = 7;
-            let poison_id = 7 * 4 + 2;
+            // Record ids go round the partitions: id `o * 4 + p` is offset `o` of partition `p`.
+            let stall_at: i64 = 7;
+            let poison_id = usize::try_from(stall_at)? * 4 + 2;
             // Enough records that the lag stays above the scaler's threshold (100) once partition 2 stalls.
             let values = topic.produce_with(counts.f_records * 3, |id| {
                 (id == poison_id).then(|| format!("poison-g{run}-{id:06}"))
