@@ -12,12 +12,14 @@ pub enum Error {
     #[error(transparent)]
     Invoke(#[from] crate::invoke::InvokeError),
     /// An on-failure destination could not be written.
+    #[cfg(feature = "kafka")]
     #[error(transparent)]
     Destination(#[from] crate::destination::DestinationError),
     /// A `FilterCriteria` pattern is invalid.
     #[error(transparent)]
     Filter(#[from] crate::filter::FilterError),
     /// librdkafka refused the client configuration or a consumer operation.
+    #[cfg(feature = "kafka")]
     #[error("the kafka client refused the configuration or failed")]
     Kafka(#[source] rdkafka::error::KafkaError),
     /// A secret or AWS credentials could not be loaded.

@@ -13,19 +13,24 @@
 
 pub mod batch;
 pub mod config;
+#[cfg(feature = "kafka")]
 pub mod context;
+#[cfg(feature = "kafka")]
 pub mod destination;
+#[cfg(feature = "kafka")]
 pub mod engine;
 pub mod error;
 pub mod event;
 pub mod filter;
 pub mod invoke;
+#[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod metrics;
 pub mod probe;
 pub mod record;
 pub mod response;
 pub mod retry;
+#[cfg(feature = "kafka")]
 pub mod runner;
 pub mod scale;
 pub mod state;

@@ -32,6 +32,7 @@
 //! ```
 
 pub mod bootstrap;
+pub mod destination;
 mod kafka_props;
 mod sections;
 mod source;
@@ -46,7 +47,7 @@ use std::time::Duration;
 use mskgate_auth::load::{AwsOptions, SecretSource};
 use serde_json::Value;
 
-use crate::destination::Destination;
+pub use destination::Destination;
 use tree::{Ctx, Obj};
 
 pub use kafka_props::{KafkaPropertyOwner, owner_of_kafka_property};

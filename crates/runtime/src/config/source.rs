@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::tree::{Ctx, Obj, kind};
 use super::{AuthConfig, ConfigError, EventSource, SecretRef, SourceConfig, StartingPosition};
-use crate::destination::Destination;
+use crate::config::destination::Destination;
 
 /// Members mskgate reads.
 const USED: &[&str] = &[
