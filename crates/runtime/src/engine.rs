@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
+use futures_util::StreamExt as _;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Headers as _, Message as _};
 use rdkafka::{ClientConfig, Offset, Timestamp, TopicPartitionList};
@@ -419,6 +420,9 @@ impl Engine {
         );
         scale_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut exit = Exit::Shutdown;
+        // One message stream for the consumer's life: `consumer.recv()` builds (and registers a
+        // waker slot for) a stream per call, two mutex round trips per record.
+        let mut messages = consumer.stream();
 
         loop {
             self.apply_rebalances(&consumer, &mut st, &mut last_activity);
@@ -525,16 +529,22 @@ impl Engine {
                 Some(()) = release_rx.recv() => {
                     st.slots -= 1;
                 }
-                msg = consumer.recv(), if taking => {
+                msg = messages.next(), if taking => {
+                    let Some(msg) = msg else {
+                        break; // rdkafka's streams never end; stop as if shut down if one did
+                    };
                     match msg {
                         Ok(m) => {
                             if stopping.is_none() {
-                                self.accept(&consumer, &m, &mut st, summary);
+                                // One clock read per drained chunk: the records of a chunk arrive
+                                // together, and the batching window is far coarser than a chunk.
+                                let now = std::time::Instant::now();
+                                self.accept(&consumer, &m, &mut st, summary, now);
                                 // Take what is already queued without going back to the scheduler,
                                 // a batch's worth at a time so dispatching keeps pace.
                                 for _ in 1..self.options.batch.batch_size.max(1) {
-                                    match consumer.recv().now_or_never() {
-                                        Some(Ok(m)) => self.accept(&consumer, &m, &mut st, summary),
+                                    match messages.next().now_or_never().flatten() {
+                                        Some(Ok(m)) => self.accept(&consumer, &m, &mut st, summary, now),
                                         Some(Err(e)) => { self.recv_error(&e); break; }
                                         None => break,
                                     }
@@ -560,6 +570,7 @@ impl Engine {
             }
         }
 
+        drop(messages);
         // A last synchronous commit of what was resolved (never the fetch position), then close,
         // which leaves the group at once.
         let mut tpl = TopicPartitionList::new();
@@ -621,6 +632,7 @@ impl Engine {
         m: &BorrowedMessage<'_>,
         st: &mut Loop,
         summary: &mut RunSummary,
+        now: std::time::Instant,
     ) {
         let topic = match &st.last_topic {
             Some(t) if &**t == m.topic() => Arc::clone(t),
@@ -640,7 +652,7 @@ impl Engine {
             summary.records_filtered += 1;
             self.shared.status.metrics().records_filtered.inc();
         }
-        if let Err(e) = st.batcher.push(record, filtered, std::time::Instant::now()) {
+        if let Err(e) = st.batcher.push(record, filtered, now) {
             // librdkafka hands a record out again after a pause/resume or a broker returning a
             // whole record batch: this partition already has it (buffered, in flight or done).
             tracing::trace!(error = %e, "dropped a record delivered twice");
@@ -817,7 +829,6 @@ async fn process_batch(
         .join(",");
     let span = tracing::info_span!("batch", id = batch.id, records = batch.records.len(), partitions = %describe);
     let mut run = BatchRun::from_batch(batch, &shared.retry);
-    let mut event: Vec<u8> = Vec::new();
     let mut last: Option<(ResponseContext, bytes::Bytes)> = None;
     let mut stalled_key: Option<String> = None;
     let mut processed = 0u64;
@@ -839,18 +850,16 @@ async fn process_batch(
                 released = release.send(()).is_ok();
             }
         }
-        let (first_key, first_offset, n) = {
+        let (payload, first_key, first_offset, n) = {
             let records = run.attempt_records(&attempt);
-            event.clear();
-            shared.encoder.encode_into(&records, &mut event);
+            // Shared with the handler and the destination record without a copy.
             (
+                bytes::Bytes::from(shared.encoder.encode(&records)),
                 records.first().map(|r| r.topic_partition().event_key()),
                 records.first().map_or(0, |r| r.offset),
                 records.len(),
             )
         };
-        // One copy of the event per attempt, shared (reference-counted) with the destination record.
-        let payload = bytes::Bytes::copy_from_slice(&event);
         let started = std::time::Instant::now();
         let result = shared.handler.invoke(payload.clone()).await;
         let outcome = match result {
