@@ -544,26 +544,27 @@ impl RssSampler {
 }
 
 fn status_processed(port: u16) -> Option<u64> {
-    use std::io::Read;
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(s, "GET /status HTTP/1.0\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
+    let text = http_get(port, "/status")?;
     let body: Value = serde_json::from_str(text.split_once("\r\n\r\n")?.1).ok()?;
     body["records_processed"].as_u64()
 }
 
 /// One unlabelled sample from mskgate's /metrics.
 fn metric(port: u16, name: &str) -> Option<f64> {
+    http_get(port, "/metrics")?
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// The whole response (status line, headers, body) of an HTTP/1.0 GET on loopback.
+fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::Read;
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(s, "GET /metrics HTTP/1.0\r\n\r\n").ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\n\r\n").ok()?;
     let mut text = String::new();
     s.read_to_string(&mut text).ok()?;
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    Some(text)
 }
 
 fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Result {

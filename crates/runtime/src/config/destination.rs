@@ -42,13 +42,7 @@ impl Destination {
     pub fn parse(text: &str) -> Result<Self, String> {
         if let Some(topic) = text.strip_prefix("kafka://") {
             // Lambda's pattern: kafka://([^.]([a-zA-Z0-9\-_.]{0,248}))
-            let valid = !topic.is_empty()
-                && topic.len() <= 249
-                && !topic.starts_with('.')
-                && topic
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-            return if valid {
+            return if super::is_valid_topic(topic) {
                 Ok(Self::Kafka {
                     topic: topic.to_owned(),
                 })

@@ -52,6 +52,17 @@ use tree::{Ctx, Obj};
 
 pub use kafka_props::{KafkaPropertyOwner, owner_of_kafka_property};
 
+/// A Kafka topic name as Lambda accepts it (`Topics`, `kafka://` destinations): 1 to 249
+/// characters from `a-z A-Z 0-9 . _ -`, not starting with `.`.
+fn is_valid_topic(topic: &str) -> bool {
+    !topic.is_empty()
+        && topic.len() <= 249
+        && !topic.starts_with('.')
+        && topic
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// The largest configuration file read (a configuration is a few KiB; this bounds a mistake such
 /// as pointing `--config` at a log file).
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;

@@ -345,13 +345,7 @@ fn topics(src: &Obj<'_>) -> Result<Vec<String>, ConfigError> {
         ));
     }
     for topic in &topics {
-        let valid = !topic.is_empty()
-            && topic.len() <= 249
-            && !topic.starts_with('.')
-            && topic
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !valid {
+        if !super::is_valid_topic(topic) {
             return Err(ctx.invalid(
                 "source.Topics[0]",
                 format!("`{topic}` is not a valid topic name"),
