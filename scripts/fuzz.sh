@@ -9,8 +9,8 @@
 #   scripts/fuzz.sh --list                 the targets
 #   MSKGATE_FUZZ_TARGETS="a b" scripts/fuzz.sh 30    only these targets
 #   MSKGATE_FUZZ_SANITIZER=none scripts/fuzz.sh 600  no AddressSanitizer (libFuzzer's coverage and
-#                                          panic detection stay; several times the executions per
-#                                          second, for long campaigns); built in target/fuzz-none
+#                                          panic detection stay; for long campaigns, where ASan's
+#                                          slowdown costs executions); built in target/fuzz-none
 #
 # Prints: target, executions, seconds, execs/s, crashes, corpus size; exits 1 if any target crashed
 # (the input is saved under fuzz/artifacts/<target>/ — turn it into a regression test in the crate
