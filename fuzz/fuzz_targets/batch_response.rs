@@ -11,15 +11,16 @@ use mskgate_runtime::{Record, TimestampType};
 
 fuzz_target!(|data: &[u8]| {
     let records: Vec<Record> = (0..4)
-        .map(|o| Record {
-            topic: Arc::from(if o % 2 == 0 { "my-topic" } else { "t" }),
-            partition: o % 3,
-            offset: i64::from(o),
-            timestamp: 0,
-            timestamp_type: TimestampType::CreateTime,
-            key: None,
-            value: None,
-            headers: vec![],
+        .map(|o| {
+            Record::new(
+                Arc::from(if o % 2 == 0 { "my-topic" } else { "t" }),
+                o % 3,
+                i64::from(o),
+                None,
+                None,
+                [],
+            )
+            .with_timestamp(0, TimestampType::CreateTime)
         })
         .collect();
     match parse(data) {

@@ -26,7 +26,7 @@ use rdkafka::ClientConfig;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Header, Message, OwnedHeaders};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use serde_json::{Value, json};
 
@@ -360,7 +360,8 @@ fn proc_threads(pid: u32) -> u64 {
     proc_field(&format!("/proc/{pid}/status"), "Threads").unwrap_or(0)
 }
 
-/// Variant (a): subscribe, poll, touch each record, commit every 100 records asynchronously.
+/// Variant (a): subscribe, poll, read every field of each record that the event carries (key,
+/// value, headers, timestamp), commit every 100 records asynchronously.
 fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
@@ -372,12 +373,21 @@ fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
     consumer.subscribe(&[topic]).expect("subscribe");
     let mut seen = 0u64;
     let mut bytes = 0usize;
+    let mut stamps = 0i64;
     let mut first = None;
     while seen < n {
         match consumer.poll(Duration::from_millis(500)) {
             Some(Ok(m)) => {
                 first.get_or_insert_with(now_ms);
+                // Every field the event carries: key, value, headers (librdkafka parses them
+                // on first access) and the timestamp. Less would not be the floor of this job.
                 bytes += m.payload().map_or(0, <[u8]>::len) + m.key().map_or(0, <[u8]>::len);
+                if let Some(hs) = m.headers() {
+                    for h in hs.iter() {
+                        bytes += h.key.len() + h.value.map_or(0, <[u8]>::len);
+                    }
+                }
+                stamps ^= m.timestamp().to_millis().unwrap_or(-1);
                 seen += 1;
                 if seen.is_multiple_of(100) {
                     let _ = consumer.commit_message(&m, rdkafka::consumer::CommitMode::Async);
@@ -389,7 +399,7 @@ fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
     }
     println!(
         "{}",
-        json!({"records": seen, "first_ms": first.unwrap_or(0), "last_ms": now_ms(), "bytes": bytes})
+        json!({"records": seen, "first_ms": first.unwrap_or(0), "last_ms": now_ms(), "bytes": bytes, "stamps": stamps})
     );
     let _ = std::io::stdout().flush();
     let mut line = String::new();

@@ -19,18 +19,19 @@ fn main() {
     );
     let topic: Arc<str> = Arc::from("bench-topic");
     let records: Vec<Record> = (0..100)
-        .map(|i| Record {
-            topic: Arc::clone(&topic),
-            partition: i % 4,
-            offset: 1_000_000 + i64::from(i),
-            timestamp: 1_700_000_000_000 + i64::from(i),
-            timestamp_type: TimestampType::CreateTime,
-            key: Some(format!("key-{i:08}").into_bytes()),
-            value: Some(vec![b'x'.wrapping_add((i % 26) as u8); 100]),
-            headers: vec![Header {
-                key: "traceparent".into(),
-                value: Some(b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_vec()),
-            }],
+        .map(|i| {
+            Record::new(
+                Arc::clone(&topic),
+                i % 4,
+                1_000_000 + i64::from(i),
+                Some(format!("key-{i:08}").as_bytes()),
+                Some(&[b'x'.wrapping_add((i % 26) as u8); 100]),
+                [Header {
+                    key: "traceparent",
+                    value: Some(b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+                }],
+            )
+            .with_timestamp(1_700_000_000_000 + i64::from(i), TimestampType::CreateTime)
         })
         .collect();
     // Group per partition, as the batcher hands batches over.

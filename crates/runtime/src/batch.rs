@@ -28,8 +28,8 @@
 //! let mut b = Batcher::new(policy, &enc);
 //! let t0 = Instant::now();
 //! for offset in 0..3 {
-//!     let r = Record { topic: Arc::from("t"), partition: 0, offset, timestamp: 0,
-//!         timestamp_type: TimestampType::CreateTime, key: None, value: None, headers: vec![] };
+//!     let r = Record::new(Arc::from("t"), 0, offset, None, None, [])
+//!         .with_timestamp(0, TimestampType::CreateTime);
 //!     b.push(r, false, t0).unwrap();
 //! }
 //! let first = b.take_ready(t0).expect("full batch");
@@ -516,16 +516,15 @@ mod tests {
     use crate::record::TimestampType;
 
     fn rec(topic: &str, partition: i32, offset: i64, value_len: usize) -> Record {
-        Record {
-            topic: Arc::from(topic),
+        Record::new(
+            Arc::from(topic),
             partition,
             offset,
-            timestamp: 0,
-            timestamp_type: TimestampType::CreateTime,
-            key: None,
-            value: Some(vec![b'v'; value_len]),
-            headers: vec![],
-        }
+            None,
+            Some(&vec![b'v'; value_len]),
+            [],
+        )
+        .with_timestamp(0, TimestampType::CreateTime)
     }
 
     fn enc() -> EventEncoder {

@@ -593,7 +593,7 @@ impl OnFailureSink {
                     }
                     let value = message.to_string();
                     producer
-                        .produce(topic, record.key.as_deref(), value.as_bytes())
+                        .produce(topic, record.key(), value.as_bytes())
                         .await
                         .map_err(|message| DestinationError::Kafka {
                             topic: topic.clone(),
@@ -713,25 +713,23 @@ fn single_record_event(mapping: &MappingInfo, record: &Record) -> Value {
         "timestampType".into(),
         json!(record.timestamp_type.as_str()),
     );
-    if let Some(k) = &record.key {
+    if let Some(k) = record.key() {
         r.insert("key".into(), json!(BASE64.encode(k)));
     }
-    if let Some(v) = &record.value {
+    if let Some(v) = record.value() {
         r.insert("value".into(), json!(BASE64.encode(v)));
     }
     let headers: Vec<Value> = record
-        .headers
-        .iter()
+        .headers()
         .map(|h| {
             let bytes: Vec<i8> = h
                 .value
-                .as_deref()
                 .unwrap_or_default()
                 .iter()
                 .map(|b| i8::from_ne_bytes([*b]))
                 .collect();
             let mut one = Map::new();
-            one.insert(h.key.clone(), json!(bytes));
+            one.insert(h.key.to_owned(), json!(bytes));
             Value::Object(one)
         })
         .collect();
@@ -815,19 +813,18 @@ mod tests {
     use crate::record::{Header, TimestampType};
 
     fn record(partition: i32, offset: i64) -> Record {
-        Record {
-            topic: Arc::from("orders"),
+        Record::new(
+            Arc::from("orders"),
             partition,
             offset,
-            timestamp: 1_700_000_000_123 + offset,
-            timestamp_type: TimestampType::CreateTime,
-            key: Some(b"k".to_vec()),
-            value: Some(b"v".to_vec()),
-            headers: vec![Header {
-                key: "h".into(),
-                value: Some("ë".as_bytes().to_vec()),
+            Some(b"k"),
+            Some(b"v"),
+            [Header {
+                key: "h",
+                value: Some("ë".as_bytes()),
             }],
-        }
+        )
+        .with_timestamp(1_700_000_000_123 + offset, TimestampType::CreateTime)
     }
 
     fn mapping() -> MappingInfo {

@@ -772,27 +772,23 @@ fn to_record(topic: Arc<str>, m: &BorrowedMessage<'_>) -> Record {
         Timestamp::LogAppendTime(t) => (t, TimestampType::LogAppendTime),
         Timestamp::NotAvailable => (-1, TimestampType::NoTimestamp),
     };
-    let headers = m
-        .headers()
-        .map(|hs| {
-            hs.iter()
-                .map(|h| Header {
-                    key: h.key.to_owned(),
-                    value: h.value.map(<[u8]>::to_vec),
-                })
-                .collect()
+    let headers = m.headers();
+    let count = headers.map_or(0, |hs| hs.count());
+    let headers = (0..count).filter_map(move |i| {
+        headers.and_then(|hs| hs.try_get(i)).map(|h| Header {
+            key: h.key,
+            value: h.value,
         })
-        .unwrap_or_default();
-    Record {
+    });
+    Record::new(
         topic,
-        partition: m.partition(),
-        offset: m.offset(),
-        timestamp,
-        timestamp_type,
-        key: m.key().map(<[u8]>::to_vec),
-        value: m.payload().map(<[u8]>::to_vec),
+        m.partition(),
+        m.offset(),
+        m.key(),
+        m.payload(),
         headers,
-    }
+    )
+    .with_timestamp(timestamp, timestamp_type)
 }
 
 fn now_ms_i64() -> i64 {

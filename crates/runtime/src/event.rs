@@ -26,11 +26,8 @@
 //! use mskgate_runtime::{Record, TimestampType};
 //!
 //! let enc = EventEncoder::new(EventSource::SelfManaged, &["b1:9092".to_owned()]);
-//! let record = Record {
-//!     topic: Arc::from("orders"), partition: 0, offset: 7, timestamp: 1,
-//!     timestamp_type: TimestampType::CreateTime, key: None, value: Some(b"hi".to_vec()),
-//!     headers: vec![],
-//! };
+//! let record = Record::new(Arc::from("orders"), 0, 7, None, Some(b"hi"), [])
+//!     .with_timestamp(1, TimestampType::CreateTime);
 //! let json = enc.encode(&[&record]);
 //! assert_eq!(json.len(), enc.event_len(&[&record]));
 //! assert!(json.starts_with(br#"{"eventSource":"SelfManagedKafka","bootstrapServers":"b1:9092""#));
@@ -105,23 +102,23 @@ impl EventEncoder {
         n += b",\"offset\":".len() + int_len(record.offset);
         n += b",\"timestamp\":".len() + int_len(record.timestamp);
         n += b",\"timestampType\":".len() + record.timestamp_type.as_str().len() + 2;
-        if let Some(key) = &record.key {
+        if let Some(key) = record.key() {
             n += b",\"key\":".len() + base64_len(key.len()) + 2;
         }
-        if let Some(value) = &record.value {
+        if let Some(value) = record.value() {
             n += b",\"value\":".len() + base64_len(value.len()) + 2;
         }
         n += b",\"headers\":[".len();
-        for (i, h) in record.headers.iter().enumerate() {
+        for (i, h) in record.headers().enumerate() {
             if i > 0 {
                 n += 1;
             }
-            n += match &h.value {
+            n += match h.value {
                 // {"<key>":[…]}: braces, colon, brackets
                 Some(v) => {
                     let bytes: usize = v.iter().map(|&b| SIGNED[usize::from(b)].1 as usize).sum();
                     let commas = v.len().saturating_sub(1);
-                    json_str_content_len(&h.key) + 2 + 5 + bytes + commas
+                    json_str_content_len(h.key) + 2 + 5 + bytes + commas
                 }
                 None => 2,
             };
@@ -268,25 +265,25 @@ fn write_record(out: &mut Vec<u8>, r: &Record) {
     out.extend_from_slice(b",\"timestampType\":\"");
     out.extend_from_slice(r.timestamp_type.as_str().as_bytes());
     out.push(b'"');
-    if let Some(key) = &r.key {
+    if let Some(key) = r.key() {
         out.extend_from_slice(b",\"key\":\"");
         write_base64(out, key);
         out.push(b'"');
     }
-    if let Some(value) = &r.value {
+    if let Some(value) = r.value() {
         out.extend_from_slice(b",\"value\":\"");
         write_base64(out, value);
         out.push(b'"');
     }
     out.extend_from_slice(b",\"headers\":[");
-    for (i, h) in r.headers.iter().enumerate() {
+    for (i, h) in r.headers().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        match &h.value {
+        match h.value {
             Some(v) => {
                 out.push(b'{');
-                write_json_str(out, &h.key);
+                write_json_str(out, h.key);
                 out.extend_from_slice(b":[");
                 write_signed_bytes(out, v);
                 out.extend_from_slice(b"]}");
@@ -485,19 +482,18 @@ mod tests {
     use crate::record::{Header, TimestampType};
 
     fn rec(topic: &str, partition: i32, offset: i64) -> Record {
-        Record {
-            topic: Arc::from(topic),
+        Record::new(
+            Arc::from(topic),
             partition,
             offset,
-            timestamp: 1_545_084_650_987,
-            timestamp_type: TimestampType::CreateTime,
-            key: Some(b"recordKey".to_vec()),
-            value: Some(br#"{"key":"value"}"#.to_vec()),
-            headers: vec![Header {
-                key: "headerKey".into(),
-                value: Some(b"headerValue".to_vec()),
+            Some(b"recordKey"),
+            Some(br#"{"key":"value"}"#),
+            [Header {
+                key: "headerKey",
+                value: Some(b"headerValue"),
             }],
-        }
+        )
+        .with_timestamp(1_545_084_650_987, TimestampType::CreateTime)
     }
 
     fn msk() -> EventEncoder {
@@ -522,27 +518,27 @@ mod tests {
             r#""timestampType":"CREATE_TIME","key":"cmVjb3JkS2V5","value":"eyJrZXkiOiJ2YWx1ZSJ9","#,
             r#""headers":[{"headerKey":[104,101,97,100,101,114,86,97,108,117,101]}]}]}}"#
         );
-        let mut r = rec("mytopic", 0, 15);
-        r.key = Some(b"recordKey".to_vec());
+        let r = rec("mytopic", 0, 15);
         let out = msk().encode(&[&r]);
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
     }
 
     #[test]
     fn omits_null_key_and_value_and_writes_null_header_as_empty_object() {
-        let mut r = rec("t", 3, 0);
-        r.key = None;
-        r.value = None;
-        r.headers = vec![
-            Header {
-                key: "a".into(),
-                value: None,
-            },
-            Header {
-                key: "a".into(),
-                value: Some(vec![0x80, 0xff, 0x7f, 0]),
-            },
-        ];
+        let r = rec("t", 3, 0).with_contents(
+            None,
+            None,
+            [
+                Header {
+                    key: "a",
+                    value: None,
+                },
+                Header {
+                    key: "a",
+                    value: Some(&[0x80, 0xff, 0x7f, 0]),
+                },
+            ],
+        );
         let out = String::from_utf8(EventEncoder::new(EventSource::SelfManaged, &[]).encode(&[&r]))
             .expect("utf-8");
         assert!(!out.contains("\"key\""), "{out}");
@@ -629,22 +625,26 @@ mod tests {
             0..3u8,
         )
             .prop_map(
-                |(topic, partition, offset, timestamp, key, value, headers, tt)| Record {
-                    topic: Arc::from(topic.as_str()),
-                    partition,
-                    offset,
-                    timestamp,
-                    timestamp_type: [
-                        TimestampType::CreateTime,
-                        TimestampType::LogAppendTime,
-                        TimestampType::NoTimestamp,
-                    ][usize::from(tt)],
-                    key,
-                    value,
-                    headers: headers
-                        .into_iter()
-                        .map(|(key, value)| Header { key, value })
-                        .collect(),
+                |(topic, partition, offset, timestamp, key, value, headers, tt)| {
+                    Record::new(
+                        Arc::from(topic.as_str()),
+                        partition,
+                        offset,
+                        key.as_deref(),
+                        value.as_deref(),
+                        headers.iter().map(|(key, value)| Header {
+                            key,
+                            value: value.as_deref(),
+                        }),
+                    )
+                    .with_timestamp(
+                        timestamp,
+                        [
+                            TimestampType::CreateTime,
+                            TimestampType::LogAppendTime,
+                            TimestampType::NoTimestamp,
+                        ][usize::from(tt)],
+                    )
                 },
             )
     }

@@ -193,7 +193,7 @@ impl FilterCriteria {
 
     /// Whether `record` passes (its `value` matches any filter).
     pub fn matches(&self, record: &Record) -> bool {
-        self.matches_value(record.value.as_deref())
+        self.matches_value(record.value())
     }
 
     /// Whether a record with this value passes.

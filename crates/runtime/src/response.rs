@@ -265,16 +265,8 @@ mod tests {
     use crate::record::TimestampType;
 
     fn rec(topic: &str, partition: i32, offset: i64) -> Record {
-        Record {
-            topic: Arc::from(topic),
-            partition,
-            offset,
-            timestamp: 0,
-            timestamp_type: TimestampType::CreateTime,
-            key: None,
-            value: None,
-            headers: vec![],
-        }
+        Record::new(Arc::from(topic), partition, offset, None, None, [])
+            .with_timestamp(0, TimestampType::CreateTime)
     }
 
     #[test]

@@ -553,16 +553,8 @@ mod tests {
     const NOW: i64 = 1_700_000_000_000;
 
     fn rec(topic: &str, partition: i32, offset: i64, ts: i64) -> Record {
-        Record {
-            topic: Arc::from(topic),
-            partition,
-            offset,
-            timestamp: ts,
-            timestamp_type: TimestampType::CreateTime,
-            key: None,
-            value: None,
-            headers: vec![],
-        }
+        Record::new(Arc::from(topic), partition, offset, None, None, [])
+            .with_timestamp(ts, TimestampType::CreateTime)
     }
 
     fn batch(n: i64) -> Vec<Record> {

@@ -11,19 +11,18 @@ use mskgate_runtime::record::{Header, Record, TimestampType};
 use serde_json::Value;
 
 fn record(partition: i32, offset: i64) -> Record {
-    Record {
-        topic: Arc::from("orders"),
+    Record::new(
+        Arc::from("orders"),
         partition,
         offset,
-        timestamp: 1_735_689_600_000 + offset,
-        timestamp_type: TimestampType::CreateTime,
-        key: Some(format!("key-{offset}").into_bytes()),
-        value: Some(b"{\"status\":\"paid\"}".to_vec()),
-        headers: vec![Header {
-            key: "trace".into(),
-            value: Some(vec![0xc3, 0xab]),
+        Some(format!("key-{offset}").as_bytes()),
+        Some(b"{\"status\":\"paid\"}"),
+        [Header {
+            key: "trace",
+            value: Some(&[0xc3, 0xab]),
         }],
-    }
+    )
+    .with_timestamp(1_735_689_600_000 + offset, TimestampType::CreateTime)
 }
 
 fn batch() -> FailedBatch {

@@ -37,71 +37,85 @@ fn self_managed() -> EventEncoder {
 }
 
 fn rec(topic: &str, partition: i32, offset: i64) -> Record {
-    Record {
-        topic: Arc::from(topic),
+    Record::new(
+        Arc::from(topic),
         partition,
         offset,
-        timestamp: 1_700_000_000_123 + offset,
-        timestamp_type: TimestampType::CreateTime,
-        key: Some(format!("key-{offset}").into_bytes()),
-        value: Some(format!("{{\"n\":{offset}}}").into_bytes()),
-        headers: vec![Header {
-            key: "trace".into(),
-            value: Some(b"abc".to_vec()),
+        Some(format!("key-{offset}").as_bytes()),
+        Some(format!("{{\"n\":{offset}}}").as_bytes()),
+        [Header {
+            key: "trace",
+            value: Some(b"abc"),
         }],
-    }
+    )
+    .with_timestamp(1_700_000_000_123 + offset, TimestampType::CreateTime)
+}
+
+/// The same record with other headers (key and value kept).
+fn with_headers(r: Record, headers: &[Header<'_>]) -> Record {
+    let (key, value) = (r.key().map(<[u8]>::to_vec), r.value().map(<[u8]>::to_vec));
+    r.with_contents(key.as_deref(), value.as_deref(), headers.iter().copied())
 }
 
 /// One event per case: every shape Lambda can send.
 fn cases() -> Vec<(&'static str, EventEncoder, Vec<Record>)> {
-    let mut null_key = rec("orders", 0, 1);
-    null_key.key = None;
-    let mut tombstone = rec("orders", 0, 2);
-    tombstone.value = None;
-    let mut binary = rec("orders", 0, 3);
-    binary.value = Some(vec![0xff, 0x00, 0xfe, 0x80, 0x7f, 0xc3]);
-    binary.key = Some(vec![0x80, 0x81]);
-    let mut high_headers = rec("orders", 0, 4);
-    high_headers.headers = vec![
-        Header {
-            key: "ë".into(),
-            value: Some("ë".as_bytes().to_vec()),
-        },
-        Header {
-            key: "bytes".into(),
-            value: Some(vec![0x80, 0xff, 0x7f, 0x00, 0x01]),
-        },
-        Header {
-            key: "empty".into(),
-            value: Some(vec![]),
-        },
-    ];
-    let mut dup_headers = rec("orders", 0, 5);
-    dup_headers.headers = vec![
-        Header {
-            key: "x".into(),
-            value: Some(b"1".to_vec()),
-        },
-        Header {
-            key: "x".into(),
-            value: Some(b"2".to_vec()),
-        },
-        Header {
-            key: "x".into(),
-            value: Some(b"1".to_vec()),
-        },
-    ];
-    let mut null_header = rec("orders", 0, 6);
-    null_header.headers = vec![
-        Header {
-            key: "traceparent".into(),
-            value: Some(b"00-ab".to_vec()),
-        },
-        Header {
-            key: "tracestate".into(),
-            value: None,
-        },
-    ];
+    let r = rec("orders", 0, 1);
+    let null_key = r.clone().with_contents(None, r.value(), r.headers());
+    let r = rec("orders", 0, 2);
+    let tombstone = r.clone().with_contents(r.key(), None, r.headers());
+    let r = rec("orders", 0, 3);
+    let binary = r.clone().with_contents(
+        Some(&[0x80, 0x81]),
+        Some(&[0xff, 0x00, 0xfe, 0x80, 0x7f, 0xc3]),
+        r.headers(),
+    );
+    let high_headers = with_headers(
+        rec("orders", 0, 4),
+        &[
+            Header {
+                key: "ë",
+                value: Some("ë".as_bytes()),
+            },
+            Header {
+                key: "bytes",
+                value: Some(&[0x80, 0xff, 0x7f, 0x00, 0x01]),
+            },
+            Header {
+                key: "empty",
+                value: Some(&[]),
+            },
+        ],
+    );
+    let dup_headers = with_headers(
+        rec("orders", 0, 5),
+        &[
+            Header {
+                key: "x",
+                value: Some(b"1"),
+            },
+            Header {
+                key: "x",
+                value: Some(b"2"),
+            },
+            Header {
+                key: "x",
+                value: Some(b"1"),
+            },
+        ],
+    );
+    let null_header = with_headers(
+        rec("orders", 0, 6),
+        &[
+            Header {
+                key: "traceparent",
+                value: Some(b"00-ab"),
+            },
+            Header {
+                key: "tracestate",
+                value: None,
+            },
+        ],
+    );
     let mut log_append = rec("orders", 0, 7);
     log_append.timestamp_type = TimestampType::LogAppendTime;
     let unicode = rec("tópic-\"quoted\"\\back\u{1}-ünï", 3, 8);
@@ -217,21 +231,12 @@ fn deserializes_into_aws_lambda_events_with_equal_fields() {
                 got.timestamp_type.as_deref(),
                 Some(r.timestamp_type.as_str())
             );
-            assert_eq!(
-                got.key,
-                r.key.as_ref().map(|k| STANDARD.encode(k)),
-                "{name}"
-            );
-            assert_eq!(
-                got.value,
-                r.value.as_ref().map(|v| STANDARD.encode(v)),
-                "{name}"
-            );
+            assert_eq!(got.key, r.key().map(|k| STANDARD.encode(k)), "{name}");
+            assert_eq!(got.value, r.value().map(|v| STANDARD.encode(v)), "{name}");
             let want: Vec<HashMap<String, Vec<i8>>> = r
-                .headers
-                .iter()
-                .map(|h| match &h.value {
-                    Some(v) => HashMap::from([(h.key.clone(), signed(v))]),
+                .headers()
+                .map(|h| match h.value {
+                    Some(v) => HashMap::from([(h.key.to_owned(), signed(v))]),
                     None => HashMap::new(),
                 })
                 .collect();
@@ -300,9 +305,9 @@ fn powertools_validates_and_decodes_every_case() {
                 "offset": r.offset,
                 "timestamp": r.timestamp,
                 "timestampType": r.timestamp_type.as_str(),
-                "key_hex": r.key.as_deref().map(hex),
-                "value_hex": r.value.as_deref().map(hex),
-                "headers": r.headers.iter().map(|h| serde_json::json!([h.key, h.value.as_deref().map(hex)])).collect::<Vec<_>>(),
+                "key_hex": r.key().map(hex),
+                "value_hex": r.value().map(hex),
+                "headers": r.headers().map(|h| serde_json::json!([h.key, h.value.map(hex)])).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         });
         std::fs::write(

@@ -14,16 +14,15 @@ use mskgate_runtime::record::{Record, TimestampType};
 use serde_json::Value;
 
 fn record(offset: i64, key: Option<&str>) -> Record {
-    Record {
-        topic: Arc::from("orders"),
-        partition: 0,
+    Record::new(
+        Arc::from("orders"),
+        0,
         offset,
-        timestamp: 1_735_689_600_000 + offset,
-        timestamp_type: TimestampType::CreateTime,
-        key: key.map(|k| k.as_bytes().to_vec()),
-        value: Some(format!("value-{offset}").into_bytes()),
-        headers: Vec::new(),
-    }
+        key.map(str::as_bytes),
+        Some(format!("value-{offset}").as_bytes()),
+        [],
+    )
+    .with_timestamp(1_735_689_600_000 + offset, TimestampType::CreateTime)
 }
 
 fn mapping(bootstrap: &str) -> MappingInfo {
