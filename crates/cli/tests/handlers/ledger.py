@@ -14,6 +14,11 @@ running at once never interleave lines. Behaviour, from the environment:
                     "timeout": true, then sleeps TIMEOUT_SLEEP seconds (default 3600): past the handler
                     timeout, so the runtime kills it (a timeout, not an exit)
   TIMEOUT_FIRST=n   the same for the first n invocations (counted in $STATE_DIR/count)
+  DEADLINE=s        an invocation that gets to its answer later than s seconds after its process started
+                    fails instead (its records written with "ok": false and "late": true, exit 1). Set it
+                    well below the handler timeout: on a loaded machine Python's start-up alone can take a
+                    second, and an "ok" written just before the runtime's timeout kills the process would
+                    be a success in the ledger but a timeout (and a retry) for the runtime
 Only records of invocations that succeed are written to $LEDGER with "ok": true; failed ones with false."""
 import base64
 import json
@@ -88,6 +93,23 @@ if (timeout_rate and rng.random() < timeout_rate) or count < int(os.environ.get(
     time.sleep(float(os.environ.get("TIMEOUT_SLEEP", "3600")))
     sys.exit(1)
 time.sleep(float(os.environ.get("SLEEP", "0")))
+
+
+def age():
+    """Seconds since this process started (/proc/self/stat starttime against /proc/uptime)."""
+    with open("/proc/self/stat") as f:
+        start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime") as f:
+        uptime = float(f.read().split()[0])
+    return uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+deadline = os.environ.get("DEADLINE")
+if deadline and age() > float(deadline):
+    if ledger:
+        append(ledger, [line(r, False, late=True) for r in records])
+    print(f"ledger.py: answering after {age():.2f} s, past DEADLINE={deadline}: failing", file=sys.stderr)
+    sys.exit(1)
 
 failed_offsets = {(r["topic"], r["partition"], r["offset"]) for r in partial}
 lowest = {}
