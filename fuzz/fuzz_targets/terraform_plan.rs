@@ -26,8 +26,8 @@ fn check(text: String) -> Report {
         .count();
     assert_eq!(errors, report.summary.errors);
     let _ = render::text(&report, true);
-    let _ = render::json(&report);
-    let _ = render::sarif(&report);
+    serde_json::to_vec(&render::json(&report)).expect("the JSON report serializes");
+    serde_json::to_vec(&render::sarif(&report)).expect("the SARIF log serializes");
     report
 }
 

@@ -76,7 +76,7 @@ pub(crate) fn run(args: &ValidateArgs, global: &Global) -> Result<u8> {
     })
 }
 
-fn pretty(v: &serde_json::Value) -> Result<String> {
+fn pretty(v: &impl serde::Serialize) -> Result<String> {
     let mut s = serde_json::to_string_pretty(v).context("cannot encode the report as JSON")?;
     s.push('\n');
     Ok(s)

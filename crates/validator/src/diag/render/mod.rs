@@ -5,7 +5,7 @@ mod sarif;
 mod text;
 
 pub use json::json;
-pub use sarif::sarif;
+pub use sarif::{SarifLog, sarif};
 pub use text::text;
 
 use crate::input::SourceFile;
