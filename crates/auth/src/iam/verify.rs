@@ -1,6 +1,7 @@
 //! Reading an MSK IAM token back: is it what the official signers produce, for which region, until
 //! when, and — given the credentials — is the signature right.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -517,14 +518,18 @@ impl Params {
         let pairs: Vec<(String, Zeroizing<String>)> = form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), Zeroizing::new(v.into_owned())))
             .collect();
-        let mut seen: Vec<&str> = Vec::new();
+        // Each distinct name with its count, in the order of first appearance: one pass, so a
+        // query of many parameters costs linear time, not quadratic.
+        let mut order: Vec<(&str, usize)> = Vec::new();
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for (name, _) in &pairs {
-            let name = name.as_str();
-            if seen.contains(&name) {
-                continue;
-            }
-            seen.push(name);
-            let count = pairs.iter().filter(|(n, _)| n == name).count();
+            let i = *at.entry(name.as_str()).or_insert_with(|| {
+                order.push((name.as_str(), 0));
+                order.len() - 1
+            });
+            order[i].1 += 1;
+        }
+        for (name, count) in order {
             if count > 1 {
                 problems.push(format!(
                     "the parameter `{}` appears {count} times",
@@ -703,6 +708,33 @@ mod tests {
                 problems: vec![],
             }
         );
+    }
+
+    #[test]
+    fn counts_each_repeated_parameter_once_in_order_of_first_appearance() {
+        let mut problems = Vec::new();
+        let q = "Action=a&X-Amz-Foo=1&Action=b&Bar&X-Amz-Foo=2&Action=c&X-Amz-Date=d";
+        let params = Params::parse(q, &mut problems);
+        assert_eq!(
+            problems,
+            [
+                "the parameter `Action` appears 3 times",
+                "the parameter `X-Amz-Foo` appears 2 times",
+                "unknown parameter `X-Amz-Foo`",
+                "unknown parameter `Bar`",
+            ]
+        );
+        assert_eq!(params.get("Action"), Some("a"), "the first value wins");
+        // Many parameters: every one read, each distinct name reported once.
+        let many: String = (0..20_000)
+            .map(|i| format!("p{}={i}", i % 5_000))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut problems = Vec::new();
+        let params = Params::parse(&many, &mut problems);
+        assert_eq!(params.pairs.len(), 20_000);
+        assert_eq!(problems.len(), 10_000, "5,000 repeated and unknown names");
+        assert_eq!(problems[0], "the parameter `p0` appears 4 times");
     }
 
     #[test]
