@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let mut parts = text.splitn(3, '\u{1f}');
     let doc = parts.next().unwrap_or_default();
     let action = parts.next().unwrap_or("kafka-cluster:ReadData");
-    let resource = Sym::parse(parts.next().unwrap_or("arn:aws:kafka:us-east-1:1:topic/c/u/t"));
+    let resource = Sym::parse(
+        parts
+            .next()
+            .unwrap_or("arn:aws:kafka:us-east-1:1:topic/c/u/t"),
+    );
     let Ok(p) = Policy::from_json_text("fuzz", Origin::default(), doc, false) else {
         return;
     };
@@ -41,8 +45,14 @@ fuzz_target!(|data: &[u8]| {
         )
     };
     let _ = set(std::slice::from_ref(&p));
-    assert!(matches!(set(&[p.clone(), deny.clone()]), Decision::Denied { .. }));
-    assert!(!matches!(set(&[star.clone(), p.clone()]), Decision::NotAllowed));
+    assert!(matches!(
+        set(&[p.clone(), deny.clone()]),
+        Decision::Denied { .. }
+    ));
+    assert!(!matches!(
+        set(&[star.clone(), p.clone()]),
+        Decision::NotAllowed
+    ));
     let boundary = [p];
     let _ = evaluate(
         PolicySet {

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use mskgate_runtime::config::{Format, RuntimeConfig};
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, body)) = data.split_first() else { return };
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
     let format = [Format::Json, Format::Yaml, Format::Toml][usize::from(selector) % 3];
     let text = String::from_utf8_lossy(body);
     match RuntimeConfig::from_str(&text, format) {

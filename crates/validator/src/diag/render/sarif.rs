@@ -67,6 +67,12 @@ struct AutomationDetails {
 }
 
 impl SarifLog {
+    /// The run's results, one per finding with a location (the part of the log that depends on
+    /// the report; the rest is the fixed rule catalogue and tool metadata).
+    pub fn results(&self) -> &[Value] {
+        &self.runs[0].results
+    }
+
     /// The log as a JSON value tree.
     pub fn to_value(&self) -> Value {
         // Serializing plain structs, strings and values to a `Value` cannot fail.
