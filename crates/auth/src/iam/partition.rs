@@ -143,39 +143,58 @@ const WINDOW: usize = 12;
 /// Replaces every run of `text` that overlaps a secret with `[redacted]` — the last guard behind
 /// "problems never quote the signature, the secret key or the session token".
 pub(crate) fn redact(text: &mut String, secrets: &[impl AsRef<str>]) {
-    let bytes = text.as_bytes();
-    let mut marked = vec![false; bytes.len()];
-    for secret in secrets
-        .iter()
-        .map(AsRef::as_ref)
-        .filter(|s| s.len() >= MIN_SECRET)
-    {
-        let k = WINDOW.min(secret.len());
-        // The secret's windows in a set: linear in text and secret, not their product.
-        let windows: HashSet<&[u8]> = secret.as_bytes().windows(k).collect();
-        for (start, window) in bytes.windows(k).enumerate() {
-            if windows.contains(window) {
-                marked[start..start + k].iter_mut().for_each(|m| *m = true);
+    Redactor::new(secrets).redact(text);
+}
+
+/// [`redact`] for many texts against the same secrets: each secret's windows are put in a set
+/// once, so redacting costs time linear in the text (and building, in the secrets).
+pub(crate) struct Redactor<'a> {
+    /// Per secret long enough to redact: its window length and its windows.
+    secrets: Vec<(usize, HashSet<&'a [u8]>)>,
+}
+
+impl<'a> Redactor<'a> {
+    pub(crate) fn new(secrets: &'a [impl AsRef<str>]) -> Self {
+        let secrets = secrets
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| s.len() >= MIN_SECRET)
+            .map(|secret| {
+                let k = WINDOW.min(secret.len());
+                (k, secret.as_bytes().windows(k).collect())
+            })
+            .collect();
+        Self { secrets }
+    }
+
+    pub(crate) fn redact(&self, text: &mut String) {
+        let bytes = text.as_bytes();
+        let mut marked = vec![false; bytes.len()];
+        for (k, windows) in &self.secrets {
+            for (start, window) in bytes.windows(*k).enumerate() {
+                if windows.contains(window) {
+                    marked[start..start + k].iter_mut().for_each(|m| *m = true);
+                }
             }
         }
-    }
-    if !marked.contains(&true) {
-        return;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut in_run = false;
-    for (i, c) in text.char_indices() {
-        if marked[i..i + c.len_utf8()].contains(&true) {
-            if !in_run {
-                out.push_str("[redacted]");
-                in_run = true;
-            }
-        } else {
-            out.push(c);
-            in_run = false;
+        if !marked.contains(&true) {
+            return;
         }
+        let mut out = String::with_capacity(text.len());
+        let mut in_run = false;
+        for (i, c) in text.char_indices() {
+            if marked[i..i + c.len_utf8()].contains(&true) {
+                if !in_run {
+                    out.push_str("[redacted]");
+                    in_run = true;
+                }
+            } else {
+                out.push(c);
+                in_run = false;
+            }
+        }
+        *text = out;
     }
-    *text = out;
 }
 
 #[cfg(test)]

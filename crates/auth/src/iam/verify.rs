@@ -14,7 +14,7 @@ use time::{Date, Month, OffsetDateTime, Time};
 use zeroize::Zeroizing;
 
 use super::credentials::AwsCredentials;
-use super::partition::{Partition, is_region_name, redact, shown};
+use super::partition::{Partition, Redactor, is_region_name, shown};
 use super::token::{ACTION, CredentialParts, Presign, QUERY_VALUE, SERVICE, presign};
 use crate::error::rfc3339;
 
@@ -122,8 +122,11 @@ pub fn verify_token(token: &str, opts: &VerifyOptions) -> TokenReport {
         }
     }
     check(token.trim(), opts, &mut report, &mut secrets);
-    for problem in &mut report.problems {
-        redact(problem, &secrets);
+    if !report.problems.is_empty() {
+        let redactor = Redactor::new(&secrets);
+        for problem in &mut report.problems {
+            redactor.redact(problem);
+        }
     }
     report.valid = report.problems.is_empty();
     report
