@@ -243,9 +243,13 @@ pub(crate) fn with_work<T>(f: impl FnOnce(&Work) -> Result<T>) -> Result<T> {
     })
 }
 
+/// The complete lines of a JSONL file, parsed. Every writer ends what it appends with a newline,
+/// so an unterminated tail is an append still in progress (the ledger is read while handlers
+/// write it; one `write` of many lines can be seen half done) and is left for the next read. A
+/// malformed complete line is an error.
 pub(crate) fn read_jsonl(path: &Path) -> Result<Vec<Value>> {
     match std::fs::read_to_string(path) {
-        Ok(text) => text
+        Ok(text) => text[..text.rfind('\n').map_or(0, |i| i + 1)]
             .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
