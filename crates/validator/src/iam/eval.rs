@@ -214,6 +214,20 @@ mod tests {
 
     const TOPIC: &str = "arn:aws:kafka:us-east-1:123456789012:topic/demo/abcd-1/orders";
 
+    /// Regression (fuzz/artifacts of 3 December 2026): an action longer than the glob's length
+    /// bound made `Action: "*"` a `Maybe`, so an explicit `Deny *` did not win.
+    #[test]
+    fn star_statements_cover_actions_of_any_length() {
+        let long = "kafka-cluster:".to_owned() + &"A".repeat(5_000);
+        let deny = policy(r#"{"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}"#);
+        let allow = policy(r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}"#);
+        assert!(matches!(
+            eval(&[allow.clone(), deny], &long, TOPIC),
+            Decision::Denied { .. }
+        ));
+        assert_eq!(eval(&[allow], &long, TOPIC), Decision::Allowed);
+    }
+
     #[test]
     fn allow_deny_and_implicit_deny() {
         let p = policy(

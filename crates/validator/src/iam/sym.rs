@@ -237,6 +237,11 @@ pub fn glob(p: &Sym, r: &Sym, case_insensitive: bool) -> Tri {
     let mut ids = BTreeMap::new();
     let pc = chars(p, true, &mut ids, case_insensitive);
     let rc = chars(r, false, &mut ids, case_insensitive);
+    // Only stars matches any value, however long (the length bound below must not turn an
+    // `Action: "*"` Deny into a `Maybe`; found by the `iam_policy` fuzz target).
+    if !pc.is_empty() && pc.iter().all(|c| *c == C::Star) {
+        return Tri::Yes;
+    }
     if pc.len() > MAX_LEN || rc.len() > MAX_LEN {
         return Tri::Maybe;
     }
@@ -326,6 +331,20 @@ mod tests {
 
     fn s(x: &str) -> Sym {
         Sym::parse(x)
+    }
+
+    #[test]
+    fn a_lone_star_matches_values_longer_than_the_length_bound() {
+        let long = "kafka-cluster:".to_owned() + &"x".repeat(MAX_LEN * 2);
+        assert_eq!(glob(&s("*"), &s(&long), true), Tri::Yes);
+        assert_eq!(glob(&s("**"), &s(&long), false), Tri::Yes);
+        assert!(action_match("*", &long));
+        assert_eq!(
+            glob(&s("kafka-cluster:*"), &s(&long), true),
+            Tri::Maybe,
+            "bounded"
+        );
+        assert_eq!(glob(&s(""), &s("x"), false), Tri::No);
     }
 
     #[test]
