@@ -7,45 +7,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mskgate_validator::diag::render;
-use mskgate_validator::input::{Format, SourceFile};
-use mskgate_validator::{Options, Report, validate};
+use mskgate_fuzz::check_report;
+use mskgate_validator::input::Format;
 
 const HEAD: &str = r#"{"format_version":"1.2","resource_changes":[{"address":"aws_lambda_event_source_mapping.f","mode":"managed","type":"aws_lambda_event_source_mapping","change":{"actions":["create"],"after":"#;
 const TAIL: &str = r#","after_unknown":{"uuid":true}}}]}"#;
 
-fn check(text: String) -> Report {
-    let report = validate(
-        vec![SourceFile::new("plan.json", text)],
-        &Options::at(time::OffsetDateTime::UNIX_EPOCH),
-    );
-    let errors = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == mskgate_auth::Severity::Error)
-        .count();
-    assert_eq!(errors, report.summary.errors);
-    let _ = render::text(&report, true);
-    serde_json::to_vec(&render::json(&report)).expect("the JSON report serializes");
-    // The results: the rule catalogue around them is fixed (and checked by the validator's
-    // tests); serializing every rule on every execution would cost most of the run.
-    let sarif = render::sarif(&report);
-    assert_eq!(
-        sarif.results().len(),
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.location.file.and_then(|i| report.files.get(i)).is_some())
-            .count()
-    );
-    serde_json::to_vec(sarif.results()).expect("the SARIF results serialize");
-    report
-}
-
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    check(text.clone().into_owned());
-    let report = check(format!("{HEAD}{text}{TAIL}"));
+    check_report("plan.json", text.clone().into_owned());
+    let report = check_report("plan.json", format!("{HEAD}{text}{TAIL}"));
     let format = report.files[0].format;
     let malformed = report.diagnostics.iter().any(|d| d.rule.code == "ESM026");
     assert!(
