@@ -236,12 +236,12 @@ fn chars(s: &Sym, pattern: bool, ids: &mut BTreeMap<String, usize>, fold: bool) 
 pub fn glob(p: &Sym, r: &Sym, case_insensitive: bool) -> Tri {
     let mut ids = BTreeMap::new();
     let pc = chars(p, true, &mut ids, case_insensitive);
-    let rc = chars(r, false, &mut ids, case_insensitive);
     // Only stars matches any value, however long (the length bound below must not turn an
     // `Action: "*"` Deny into a `Maybe`; found by the `iam_policy` fuzz target).
     if !pc.is_empty() && pc.iter().all(|c| *c == C::Star) {
         return Tri::Yes;
     }
+    let rc = chars(r, false, &mut ids, case_insensitive);
     if pc.len() > MAX_LEN || rc.len() > MAX_LEN {
         return Tri::Maybe;
     }
@@ -303,9 +303,6 @@ fn dp(p: &[C], r: &[C], optimistic: bool) -> bool {
 /// `:`-separated fields are compared one by one (a wildcard does not cross a `:`), as IAM
 /// compares ARNs. Values that are not ARNs are compared as plain text.
 pub fn arn_match(p: &Sym, r: &Sym) -> Tri {
-    if p.as_literal().as_deref() == Some("*") {
-        return Tri::Yes;
-    }
     let (ps, rs) = (p.split_colon(6), r.split_colon(6));
     if ps.len() == 6 && rs.len() == 6 {
         let mut t = Tri::Yes;
