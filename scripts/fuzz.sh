@@ -8,6 +8,11 @@
 #                                          committed corpus only, scratch inputs thrown away
 #   scripts/fuzz.sh --list                 the targets
 #   MSKGATE_FUZZ_TARGETS="a b" scripts/fuzz.sh 30    only these targets
+#   MSKGATE_FUZZ_RUNS=N scripts/fuzz.sh 3600  stop each target after N executions (or the time,
+#                                          whichever comes first): campaigns towards a count
+#   MSKGATE_FUZZ_TIMEOUT=600 scripts/fuzz.sh 3600   libFuzzer's per-input timeout in seconds (default
+#                                          10); raise it for campaigns that may be paused (SIGSTOP)
+#                                          while the machine is needed, or every pause is a "timeout"
 #   MSKGATE_FUZZ_SANITIZER=none scripts/fuzz.sh 600  no AddressSanitizer (libFuzzer's coverage and
 #                                          panic detection stay; for long campaigns, where ASan's
 #                                          slowdown costs executions); built in target/fuzz-none
@@ -37,7 +42,7 @@ list=false
 case "${1:-}" in
   --ci) ci=true; shift ;;
   --list) list=true; shift ;;
-  -h|--help) sed -n '2,24p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
 secs=${1:-$($ci && echo 5 || echo 60)}
 [[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || die "SECONDS_PER_TARGET must be a positive integer, not '$secs'"
@@ -67,6 +72,15 @@ case "$sanitizer" in
   none) fuzz_flags=(--debug-assertions -s none --target-dir "$ROOT/target/fuzz-none") ;;
   *) die "MSKGATE_FUZZ_SANITIZER is address or none, not '$sanitizer'" ;;
 esac
+unit_timeout=${MSKGATE_FUZZ_TIMEOUT:-10}
+[[ "$unit_timeout" =~ ^[0-9]+$ && "$unit_timeout" -gt 0 ]] \
+  || die "MSKGATE_FUZZ_TIMEOUT must be a positive integer, not '$unit_timeout'"
+run_limit=()
+if [ -n "${MSKGATE_FUZZ_RUNS:-}" ]; then
+  [[ "$MSKGATE_FUZZ_RUNS" =~ ^[0-9]+$ && "$MSKGATE_FUZZ_RUNS" -gt 0 ]] \
+    || die "MSKGATE_FUZZ_RUNS must be a positive integer, not '$MSKGATE_FUZZ_RUNS'"
+  run_limit=(-runs="$MSKGATE_FUZZ_RUNS")
+fi
 say "toolchain: $toolchain_name; $(cargo-fuzz --version); ${#targets[@]} targets, ${secs}s each$($ci && echo ' (CI mode: committed corpus only)')"
 started=$SECONDS
 say "building (release, debug assertions, sanitizer: $sanitizer)"
@@ -101,7 +115,7 @@ for t in "${targets[@]}"; do
   t0=$SECONDS
   set +e
   cargo "${toolchain[@]}" fuzz run "${fuzz_flags[@]}" "$t" "$scratch" "corpus/$t" -- \
-    -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=4096 >"$log" 2>&1
+    -max_total_time="$secs" -print_final_stats=1 -timeout="$unit_timeout" -rss_limit_mb=4096 "${run_limit[@]}" >"$log" 2>&1
   rc=$?
   set -e
   took=$((SECONDS - t0))
