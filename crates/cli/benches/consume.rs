@@ -361,13 +361,17 @@ fn proc_threads(pid: u32) -> u64 {
 }
 
 /// Variant (a): subscribe, poll, read every field of each record that the event carries (key,
-/// value, headers, timestamp), commit every 100 records asynchronously.
+/// value, headers, timestamp), store the offset every 100 records for librdkafka to commit every
+/// 100 ms: the commit policy of (b) (see `docs/runtime.md`, commits), so the floor pays what (b)
+/// must pay.
 fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)
         .set("auto.offset.reset", "earliest")
-        .set("enable.auto.commit", "false")
+        .set("enable.auto.commit", "true")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.commit.interval.ms", "100")
         .create()
         .expect("consumer");
     consumer.subscribe(&[topic]).expect("subscribe");
@@ -390,7 +394,7 @@ fn bare(bootstrap: &str, topic: &str, group: &str, n: u64) {
                 stamps ^= m.timestamp().to_millis().unwrap_or(-1);
                 seen += 1;
                 if seen.is_multiple_of(100) {
-                    let _ = consumer.commit_message(&m, rdkafka::consumer::CommitMode::Async);
+                    let _ = consumer.store_offset_from_message(&m);
                 }
             }
             Some(Err(e)) => eprintln!("bare: {e}"),
@@ -487,10 +491,11 @@ fn proc_cpu_s(pid: u32) -> f64 {
     stat_cpu_s(&format!("/proc/{pid}/stat"))
 }
 
-/// CPU seconds by thread name (threads of one name summed), largest first: where the process's
-/// time went (its main loop, librdkafka's `rdk:*` threads).
-fn threads_cpu_s(pid: u32) -> Vec<(String, f64)> {
-    let mut by_name: Vec<(String, f64)> = Vec::new();
+/// CPU seconds and context switches (voluntary + involuntary) by thread name (threads of one
+/// name summed), largest CPU first: where the process's time went (its main loop, librdkafka's
+/// `rdk:*` threads) and how often each thread slept and woke.
+fn threads_cpu_s(pid: u32) -> Vec<(String, f64, u64)> {
+    let mut by_name: Vec<(String, f64, u64)> = Vec::new();
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return by_name;
     };
@@ -498,10 +503,16 @@ fn threads_cpu_s(pid: u32) -> Vec<(String, f64)> {
         let dir = task.path();
         let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
         let cpu = stat_cpu_s(&dir.join("stat").to_string_lossy());
+        let status = dir.join("status").to_string_lossy().into_owned();
+        let switches = proc_field(&status, "voluntary_ctxt_switches").unwrap_or(0)
+            + proc_field(&status, "nonvoluntary_ctxt_switches").unwrap_or(0);
         let name = name.trim().to_owned();
-        match by_name.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, total)) => *total += cpu,
-            None => by_name.push((name, cpu)),
+        match by_name.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, total, sw)) => {
+                *total += cpu;
+                *sw += switches;
+            }
+            None => by_name.push((name, cpu, switches)),
         }
     }
     by_name.sort_by(|x, y| y.1.total_cmp(&x.1));
@@ -636,8 +647,8 @@ fn measure(name: &'static str, n: u64, mut child: Child, report: Report) -> Resu
     let cpu_s = proc_cpu_s(pid);
     let threads = threads_cpu_s(pid)
         .iter()
-        .filter(|(_, cpu)| *cpu > 0.0)
-        .map(|(name, cpu)| format!("{name} {cpu:.2}"))
+        .filter(|(_, cpu, _)| *cpu > 0.0)
+        .map(|(name, cpu, switches)| format!("{name} {cpu:.2} ({switches} switches)"))
         .collect::<Vec<_>>()
         .join(", ");
     eprintln!("{name}: CPU s by thread: {threads}");

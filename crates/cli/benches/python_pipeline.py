@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark variant (c): the same job in Python — confluent-kafka consumer, Lambda Kafka events of
-100 records built with json + base64 (headers as signed bytes), an offset commit per batch.
+100 records built with json + base64 (headers as signed bytes); after each batch the offsets of its
+partitions are stored for librdkafka to commit every 100 ms, the commit policy of `mskgate run`.
 Usage: python_pipeline.py BOOTSTRAP TOPIC GROUP RECORDS. Prints one JSON line when done:
 {"records": n, "first_ms": t, "last_ms": t, "events": k, "event_bytes": b}, then waits for stdin to close."""
 import base64
@@ -8,11 +9,12 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
 
 bootstrap, topic, group, want = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 c = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
-              "enable.auto.commit": False, "enable.auto.offset.store": False})
+              "enable.auto.commit": True, "enable.auto.offset.store": False,
+              "auto.commit.interval.ms": 100})
 c.subscribe([topic])
 seen = events = event_bytes = 0
 first = None
@@ -29,6 +31,7 @@ while seen < want:
     if first is None:
         first = time.time()
     records = {}
+    ends = {}
     for m in msgs:
         if m.error():
             continue
@@ -40,11 +43,12 @@ while seen < want:
             r["value"] = base64.b64encode(m.value()).decode()
         r["headers"] = [{k: signed(v or b"")} for k, v in (m.headers() or [])]
         records.setdefault(f"{m.topic()}-{m.partition()}", []).append(r)
+        ends[(m.topic(), m.partition())] = m.offset() + 1
         seen += 1
     event = json.dumps({"eventSource": "SelfManagedKafka", "bootstrapServers": bootstrap, "records": records})
     events += 1
     event_bytes += len(event)
-    c.commit(asynchronous=True)
+    c.store_offsets(offsets=[TopicPartition(t, p, o) for (t, p), o in ends.items()])
 last = time.time()
 print(json.dumps({"records": seen, "first_ms": int(first * 1000), "last_ms": int(last * 1000),
                   "events": events, "event_bytes": event_bytes}), flush=True)

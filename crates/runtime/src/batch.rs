@@ -179,6 +179,8 @@ struct PartitionBuf {
     last_offset: Option<i64>,
     /// Bytes of `"<topic>-<partition>":[]` in an event.
     overhead: usize,
+    /// Escaped length of the topic name (without quotes), which every record's object repeats.
+    topic_len: usize,
 }
 
 /// Buffered entries of one partition, for backpressure decisions.
@@ -238,6 +240,7 @@ impl Batcher {
             .entry(tp)
             .or_insert_with_key(|tp| PartitionBuf {
                 overhead: EventEncoder::partition_overhead(tp),
+                topic_len: crate::event::json_str_content_len(&tp.topic),
                 ..PartitionBuf::default()
             });
         if let Some(last) = buf.last_offset
@@ -257,7 +260,7 @@ impl Batcher {
                 at: now,
             });
         } else {
-            let len = EventEncoder::record_len(&record);
+            let len = EventEncoder::record_len_with_topic(&record, buf.topic_len);
             buf.records += 1;
             buf.bytes += len;
             self.total_records += 1;

@@ -97,7 +97,13 @@ impl EventEncoder {
 
     /// Exact bytes of `record`'s JSON object in an event.
     pub fn record_len(record: &Record) -> usize {
-        let mut n = b"{\"topic\":".len() + json_str_content_len(&record.topic) + 2;
+        Self::record_len_with_topic(record, json_str_content_len(&record.topic))
+    }
+
+    /// [`EventEncoder::record_len`] with the escaped length of the record's topic (without
+    /// quotes) already known: the batcher computes it once per partition, not once per record.
+    pub(crate) fn record_len_with_topic(record: &Record, topic_len: usize) -> usize {
+        let mut n = b"{\"topic\":".len() + topic_len + 2;
         n += b",\"partition\":".len() + int_len(i64::from(record.partition));
         n += b",\"offset\":".len() + int_len(record.offset);
         n += b",\"timestamp\":".len() + int_len(record.timestamp);
@@ -158,6 +164,7 @@ impl EventEncoder {
     /// allocating).
     pub fn encode_into<R: Borrow<Record>>(&self, records: &[R], out: &mut Vec<u8>) {
         out.reserve(self.prefix.len() + records.len() * 160);
+        let mut topic = TopicJson::default();
         out.extend_from_slice(&self.prefix);
         if is_grouped(records) {
             let mut prev: Option<&Record> = None;
@@ -171,7 +178,7 @@ impl EventEncoder {
                     }
                     None => write_partition_key(out, r),
                 }
-                write_record(out, r);
+                write_record(out, r, topic.get(&r.topic));
                 prev = Some(r);
             }
             if prev.is_some() {
@@ -211,7 +218,7 @@ impl EventEncoder {
                     }
                     None => write_partition_key(out, r),
                 }
-                write_record(out, r);
+                write_record(out, r, topic.get(&r.topic));
                 prev_group = Some(g);
             }
             if prev_group.is_some() {
@@ -253,9 +260,29 @@ fn write_partition_key(out: &mut Vec<u8>, r: &Record) {
     out.extend_from_slice(b"\":[");
 }
 
-fn write_record(out: &mut Vec<u8>, r: &Record) {
+/// The topic as a JSON string (quotes included), escaped once for a run of records of one topic
+/// rather than once per record.
+#[derive(Default)]
+struct TopicJson<'a> {
+    topic: Option<&'a str>,
+    json: Vec<u8>,
+}
+
+impl<'a> TopicJson<'a> {
+    fn get(&mut self, topic: &'a str) -> &[u8] {
+        if self.topic != Some(topic) {
+            self.json.clear();
+            write_json_str(&mut self.json, topic);
+            self.topic = Some(topic);
+        }
+        &self.json
+    }
+}
+
+/// Writes `r`'s JSON object; `topic` is [`TopicJson::get`] of its topic.
+fn write_record(out: &mut Vec<u8>, r: &Record, topic: &[u8]) {
     out.extend_from_slice(b"{\"topic\":");
-    write_json_str(out, &r.topic);
+    out.extend_from_slice(topic);
     out.extend_from_slice(b",\"partition\":");
     write_int(out, i64::from(r.partition));
     out.extend_from_slice(b",\"offset\":");
@@ -389,13 +416,11 @@ const fn signed_table() -> [([u8; 4], u8); 256] {
 
 /// Decimal length of `v`.
 fn int_len(v: i64) -> usize {
-    let mut n = if v < 0 { 2 } else { 1 };
-    let mut m = v.unsigned_abs();
-    while m >= 10 {
-        m /= 10;
-        n += 1;
-    }
-    n
+    let digits = v
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d as usize + 1);
+    digits + usize::from(v < 0)
 }
 
 fn write_int(out: &mut Vec<u8>, v: i64) {

@@ -138,6 +138,18 @@ pub(super) fn parse(top: &Obj<'_>) -> Result<BTreeMap<String, String>, ConfigErr
         if text.contains('\0') {
             return Err(ctx.invalid(&path, "the value contains a NUL character", "remove it"));
         }
+        if name == "auto.commit.interval.ms"
+            && !text
+                .trim()
+                .parse::<u32>()
+                .is_ok_and(|ms| (1..=60_000).contains(&ms))
+        {
+            return Err(ctx.invalid(
+                &path,
+                "must be a whole number of milliseconds from 1 to 60000",
+                "the runtime stores each succeeded batch's offsets at once and librdkafka commits them this often (default 100); 0 would commit only on rebalance and shutdown",
+            ));
+        }
         out.insert(name.clone(), text);
     }
     Ok(out)

@@ -722,6 +722,15 @@ fn kafka_properties_that_carry_security_are_refused_without_echoing_them() {
         with(|v| v["kafka"] = json!({"Session Timeout": "1"})),
         &["not a librdkafka property name"],
     );
+    // The commit interval is tunable, but never 0 (no periodic commits) nor unbounded.
+    for bad in [json!(0), json!("0"), json!(60_001), json!("soon")] {
+        error_of(
+            with(|v| v["kafka"] = json!({"auto.commit.interval.ms": bad})),
+            &["`kafka.auto.commit.interval.ms`", "from 1 to 60000"],
+        );
+    }
+    let c = with(|v| v["kafka"] = json!({"auto.commit.interval.ms": 500})).expect("interval");
+    assert_eq!(c.kafka["auto.commit.interval.ms"], "500");
     // Debug shows the keys, never the values.
     let c = with(|v| v["kafka"] = json!({"client.id": "CANARY-client"})).expect("config");
     let debug = format!("{c:?}");
