@@ -1,5 +1,6 @@
 //! Integration tests of mskgate-runtime (one test binary; one module per area).
 
+mod bootstrap;
 mod config;
 mod destination;
 mod event;
