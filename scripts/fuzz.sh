@@ -11,8 +11,9 @@
 #   MSKGATE_FUZZ_RUNS=N scripts/fuzz.sh 3600  stop each target after N executions (or the time,
 #                                          whichever comes first): campaigns towards a count
 #   MSKGATE_FUZZ_TIMEOUT=600 scripts/fuzz.sh 3600   libFuzzer's per-input timeout in seconds (default
-#                                          10); raise it for campaigns that may be paused (SIGSTOP)
-#                                          while the machine is needed, or every pause is a "timeout"
+#                                          10; also the bound for "slow-unit" reports); raise it for
+#                                          campaigns that may be paused (SIGSTOP) while the machine
+#                                          is needed, or every pause is a "timeout"
 #   MSKGATE_FUZZ_SANITIZER=none scripts/fuzz.sh 600  no AddressSanitizer (libFuzzer's coverage and
 #                                          panic detection stay; for long campaigns, where ASan's
 #                                          slowdown costs executions); built in target/fuzz-none
@@ -42,7 +43,7 @@ list=false
 case "${1:-}" in
   --ci) ci=true; shift ;;
   --list) list=true; shift ;;
-  -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
 esac
 secs=${1:-$($ci && echo 5 || echo 60)}
 [[ "$secs" =~ ^[0-9]+$ && "$secs" -gt 0 ]] || die "SECONDS_PER_TARGET must be a positive integer, not '$secs'"
@@ -115,7 +116,7 @@ for t in "${targets[@]}"; do
   t0=$SECONDS
   set +e
   cargo "${toolchain[@]}" fuzz run "${fuzz_flags[@]}" "$t" "$scratch" "corpus/$t" -- \
-    -max_total_time="$secs" -print_final_stats=1 -timeout="$unit_timeout" -rss_limit_mb=4096 "${run_limit[@]}" >"$log" 2>&1
+    -max_total_time="$secs" -print_final_stats=1 -timeout="$unit_timeout" -report_slow_units="$unit_timeout" -rss_limit_mb=4096 "${run_limit[@]}" >"$log" 2>&1
   rc=$?
   set -e
   took=$((SECONDS - t0))
