@@ -144,5 +144,8 @@ async fn a_cluster_without_the_listener_of_the_auth_mode_is_refused() {
     let text = err.to_string();
     assert!(text.contains("BootstrapBrokerStringSaslIam"), "{text}");
     assert!(text.contains("does not fall back"), "{text}");
-    assert!(!text.contains(":9094"), "the TLS listener is not offered instead: {text}");
+    assert!(
+        !text.contains(":9094"),
+        "the TLS listener is not offered instead: {text}"
+    );
 }
