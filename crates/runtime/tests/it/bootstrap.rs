@@ -58,19 +58,11 @@ fn respond_once(
     (port, rx)
 }
 
-/// An SDK configuration in a region other than the ARN's, pointing at `port`.
+/// An SDK configuration in a region other than the ARN's, pointing at `port`, without retries
+/// (the responder answers once).
 async fn sdk(port: u16) -> aws_types::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_types::region::Region::new("us-east-1"))
-        .endpoint_url(format!("http://127.0.0.1:{port}"))
+    crate::moto::sdk_loader(&format!("http://127.0.0.1:{port}"), "us-east-1")
         .retry_config(aws_config::retry::RetryConfig::disabled())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            "AKIDMSKGATETEST",
-            "test-secret",
-            None,
-            None,
-            "test",
-        ))
         .load()
         .await
 }

@@ -195,19 +195,23 @@ impl Moto {
 
     /// An AWS SDK configuration for this server (static test credentials, `region`).
     pub(crate) async fn sdk_config(&self, region: &str) -> aws_types::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(aws_types::region::Region::new(region.to_owned()))
-            .endpoint_url(self.endpoint())
-            .credentials_provider(aws_credential_types::Credentials::new(
-                "AKIDMSKGATETEST",
-                "test-secret",
-                None,
-                None,
-                "test",
-            ))
-            .load()
-            .await
+        sdk_loader(self.endpoint(), region).load().await
     }
+}
+
+/// An AWS SDK configuration loader for a local endpoint: `region`, static test credentials
+/// (secret `test-secret`), nothing read from the machine's AWS setup.
+pub(crate) fn sdk_loader(endpoint: &str, region: &str) -> aws_config::ConfigLoader {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(region.to_owned()))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "AKIDMSKGATETEST",
+            "test-secret",
+            None,
+            None,
+            "test",
+        ))
 }
 
 /// POSTs `body` (JSON) and returns the HTTP status.
